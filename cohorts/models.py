@@ -1,0 +1,337 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from curriculum.models import Course, FacultyMember, Module
+from trainees.models import Organisation, Trainee
+
+
+class SessionStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    OPEN = "open", _("Open for nominations")
+    RUNNING = "running", _("Running")
+    CLOSED = "closed", _("Closed")
+
+
+class CourseSession(models.Model):
+    """One run of a course, with its dates, venue and cohort: e.g. BDM-2022-07."""
+
+    code = models.CharField(
+        _("code"),
+        max_length=20,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Z0-9]+(-[A-Z0-9]+)*$",
+                _("Use capital letters, digits and hyphens, for example BDM-2022-07."),
+            )
+        ],
+    )
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="sessions"
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    venue = models.CharField(_("venue"), max_length=255)
+    capacity = models.PositiveIntegerField(_("capacity"), help_text=_("Most confirmed trainees."))
+    status = models.CharField(
+        _("status"), max_length=16, choices=SessionStatus.choices, default=SessionStatus.PLANNED
+    )
+    completion_threshold = models.PositiveSmallIntegerField(
+        _("attendance needed for completion (%)"),
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+
+    class Meta:
+        verbose_name = _("course session")
+        verbose_name_plural = _("course sessions")
+        ordering = ["-start_date", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start_date__lte=models.F("end_date")),
+                name="session_starts_before_it_ends",
+                violation_error_message=_("The session cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(capacity__gt=0),
+                name="session_capacity_positive",
+                violation_error_message=_("Capacity must be at least one."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(completion_threshold__gte=1, completion_threshold__lte=100),
+                name="session_completion_threshold_is_a_percentage",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.course.title}"
+
+
+class TimetableSlot(models.Model):
+    """A block of the session's timetable. It lives here, beside its session, rather than in the
+    curriculum app, because the curriculum must not depend on cohorts."""
+
+    session = models.ForeignKey(
+        CourseSession, verbose_name=_("session"), on_delete=models.CASCADE, related_name="slots"
+    )
+    date = models.DateField(_("date"))
+    start_time = models.TimeField(_("starts"))
+    end_time = models.TimeField(_("ends"))
+    module = models.ForeignKey(
+        Module,
+        verbose_name=_("module"),
+        on_delete=models.PROTECT,
+        related_name="slots",
+        null=True,
+        blank=True,
+        help_text=_("Empty for ceremonies and networking."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    room = models.CharField(_("room"), max_length=100, blank=True)
+    faculty = models.ForeignKey(
+        FacultyMember,
+        verbose_name=_("faculty member"),
+        on_delete=models.PROTECT,
+        related_name="slots",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("timetable slot")
+        verbose_name_plural = _("timetable")
+        ordering = ["date", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start_time__lt=models.F("end_time")),
+                name="slot_starts_before_it_ends",
+                violation_error_message=_("A slot must end after it starts."),
+            ),
+            models.UniqueConstraint(
+                fields=["session", "date", "start_time"], name="slot_unique_start_per_session"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date:%d %b %Y} {self.start_time:%H:%M} {self.title}"
+
+    def clean(self):
+        super().clean()
+        session = self.session if self.session_id else None
+        if session and self.date and not (session.start_date <= self.date <= session.end_date):
+            raise ValidationError(
+                {"date": _("The date must fall within the session (%(start)s to %(end)s).")
+                 % {"start": session.start_date, "end": session.end_date}}
+            )
+        if self.module_id and session and self.module.course_id != session.course_id:
+            raise ValidationError({"module": _("The module belongs to another course.")})
+
+
+class EnrolmentStatus(models.TextChoices):
+    NOMINATED = "nominated", _("Nominated")
+    SELECTED = "selected", _("Selected")
+    CONFIRMED = "confirmed", _("Confirmed")
+    ATTENDED = "attended", _("Attended")
+    COMPLETED = "completed", _("Completed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    NO_SHOW = "no_show", _("No-show")
+
+
+# The only moves an enrolment can make. Withdrawal is possible until the course is completed;
+# a no-show only makes sense for someone who had confirmed.
+ENROLMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    EnrolmentStatus.NOMINATED: frozenset({EnrolmentStatus.SELECTED, EnrolmentStatus.WITHDRAWN}),
+    EnrolmentStatus.SELECTED: frozenset({EnrolmentStatus.CONFIRMED, EnrolmentStatus.WITHDRAWN}),
+    EnrolmentStatus.CONFIRMED: frozenset(
+        {EnrolmentStatus.ATTENDED, EnrolmentStatus.WITHDRAWN, EnrolmentStatus.NO_SHOW}
+    ),
+    EnrolmentStatus.ATTENDED: frozenset({EnrolmentStatus.COMPLETED, EnrolmentStatus.WITHDRAWN}),
+    EnrolmentStatus.COMPLETED: frozenset(),
+    EnrolmentStatus.WITHDRAWN: frozenset(),
+    EnrolmentStatus.NO_SHOW: frozenset(),
+}
+
+# Statuses that hold one of the session's seats.
+SEAT_HOLDING_STATUSES = (
+    EnrolmentStatus.CONFIRMED,
+    EnrolmentStatus.ATTENDED,
+    EnrolmentStatus.COMPLETED,
+)
+
+
+class NominatingBody(models.TextChoices):
+    WHO = "who", _("WHO")
+    NATIONAL_AUTHORITY = "national_authority", _("National authority")
+    COMPANY = "company", _("Company")
+    OTHER = "other", _("Other")
+
+
+class Enrolment(models.Model):
+    trainee = models.ForeignKey(
+        Trainee, verbose_name=_("trainee"), on_delete=models.PROTECT, related_name="enrolments"
+    )
+    session = models.ForeignKey(
+        CourseSession, verbose_name=_("session"), on_delete=models.PROTECT, related_name="enrolments"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=EnrolmentStatus.choices, default=EnrolmentStatus.NOMINATED
+    )
+    nominated_by = models.CharField(
+        _("nominated by"), max_length=32, choices=NominatingBody.choices, blank=True
+    )
+    nominating_body_name = models.CharField(
+        _("nominating body"), max_length=200, blank=True,
+        help_text=_("The authority or company by name, where it matters."),
+    )
+    status_changed_at = models.DateTimeField(_("status changed"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        ordering = ["session", "trainee__family_name", "trainee__given_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trainee", "session"],
+                name="enrolment_one_per_trainee_and_session",
+                violation_error_message=_("This trainee is already enrolled in this session."),
+            ),
+        ]
+        indexes = [models.Index(fields=["session", "status"])]
+
+    def __str__(self):
+        return f"{self.trainee} – {self.session.code}"
+
+    def can_move_to(self, status: str) -> bool:
+        return status in ENROLMENT_TRANSITIONS[self.status]
+
+
+class EnrolmentStatusChange(models.Model):
+    """When and by whom an enrolment moved from one status to another."""
+
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name=_("enrolment"), on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(_("from"), max_length=16, choices=EnrolmentStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=EnrolmentStatus.choices)
+    changed_at = models.DateTimeField(_("when"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status history")
+        ordering = ["changed_at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status or '–'} → {self.to_status}"
+
+
+class FacilityVisit(models.Model):
+    """A visit of a session's trainees to a vaccine or medicine production facility."""
+
+    session = models.ForeignKey(
+        CourseSession, verbose_name=_("session"), on_delete=models.CASCADE, related_name="visits"
+    )
+    host = models.ForeignKey(
+        Organisation, verbose_name=_("host organisation"), on_delete=models.PROTECT, related_name="+"
+    )
+    site = models.CharField(_("site"), max_length=255)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    capacity = models.PositiveIntegerField(_("capacity"))
+    participants = models.ManyToManyField(
+        Enrolment, verbose_name=_("participants"), related_name="visits", blank=True
+    )
+
+    class Meta:
+        verbose_name = _("facility visit")
+        verbose_name_plural = _("facility visits")
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(starts_at__lt=models.F("ends_at")),
+                name="visit_starts_before_it_ends",
+                violation_error_message=_("A visit must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(capacity__gt=0),
+                name="visit_capacity_positive",
+                violation_error_message=_("Capacity must be at least one."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.host} – {self.site} ({self.starts_at:%d %b %Y})"
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", _("Present")
+    LATE = "late", _("Late")
+    ABSENT = "absent", _("Absent")
+    EXCUSED = "excused", _("Excused")
+
+
+# Present and late count as attended; excused absences leave the rate's denominator.
+ATTENDED_STATUSES = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
+
+
+class AttendanceRecord(models.Model):
+    """Whether a trainee was at one timetable slot or one facility visit."""
+
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name=_("enrolment"), on_delete=models.CASCADE, related_name="attendance"
+    )
+    slot = models.ForeignKey(
+        TimetableSlot, verbose_name=_("slot"), on_delete=models.CASCADE,
+        related_name="attendance", null=True, blank=True,
+    )
+    visit = models.ForeignKey(
+        FacilityVisit, verbose_name=_("visit"), on_delete=models.CASCADE,
+        related_name="attendance", null=True, blank=True,
+    )
+    status = models.CharField(_("status"), max_length=16, choices=AttendanceStatus.choices)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("marked by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    marked_at = models.DateTimeField(_("marked"))
+
+    class Meta:
+        verbose_name = _("attendance record")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(slot__isnull=False, visit__isnull=True)
+                    | models.Q(slot__isnull=True, visit__isnull=False)
+                ),
+                name="attendance_for_exactly_one_slot_or_visit",
+                violation_error_message=_("Attendance is for one timetable slot or one visit."),
+            ),
+            models.UniqueConstraint(
+                fields=["enrolment", "slot"],
+                condition=models.Q(slot__isnull=False),
+                name="attendance_once_per_enrolment_and_slot",
+                violation_error_message=_("Attendance for this slot is already recorded."),
+            ),
+            models.UniqueConstraint(
+                fields=["enrolment", "visit"],
+                condition=models.Q(visit__isnull=False),
+                name="attendance_once_per_enrolment_and_visit",
+                violation_error_message=_("Attendance for this visit is already recorded."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment.trainee} – {self.slot or self.visit}: {self.get_status_display()}"

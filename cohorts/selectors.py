@@ -1,0 +1,60 @@
+"""Reads for pages and reports, with their joins done up front so query counts stay flat."""
+
+from django.db.models import (
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast
+
+from .models import ATTENDED_STATUSES, AttendanceStatus, Enrolment
+
+
+def _with_attendance(queryset: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
+    """Annotate attended, counted (records less excused) and attendance_rate in percent (or None).
+
+    The rate is present-or-late over the slots and visits marked for the trainee, leaving excused
+    absences out, so that a slot nobody has marked yet does not count against anyone.
+    """
+    queryset = queryset.annotate(
+        attended_count=Count("attendance", filter=Q(attendance__status__in=ATTENDED_STATUSES)),
+        counted_count=Count("attendance", filter=~Q(attendance__status=AttendanceStatus.EXCUSED)),
+    )
+    return queryset.annotate(
+        attendance_rate=Case(
+            When(counted_count=0, then=Value(None, output_field=FloatField())),
+            default=ExpressionWrapper(
+                Value(100.0) * Cast(F("attended_count"), FloatField())
+                / Cast(F("counted_count"), FloatField()),
+                output_field=FloatField(),
+            ),
+            output_field=FloatField(),
+        )
+    )
+
+
+def enrolment_list(*, session=None) -> QuerySet[Enrolment]:
+    queryset = Enrolment.objects.select_related(
+        "trainee__country", "trainee__organisation", "session__course"
+    )
+    if session is not None:
+        queryset = queryset.filter(session=session)
+    return _with_attendance(queryset)
+
+
+def enrolment_attendance_rate(enrolment: Enrolment) -> float | None:
+    """The attendance rate of one enrolment, in percent; None while nothing is marked."""
+    return _with_attendance(Enrolment.objects.filter(pk=enrolment.pk)).values_list(
+        "attendance_rate", flat=True
+    ).get()
+
+
+def enrolments_of_user(user) -> QuerySet[Enrolment]:
+    """A trainee's own enrolments, newest session first."""
+    return enrolment_list().filter(trainee__user=user).order_by("-session__start_date")

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from . import views
+
+admin.site.site_header = _("Global Training Hub for Biomanufacturing")
+admin.site.site_title = _("HubPortal")
+admin.site.index_title = _("Programme administration")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
+    path("health/worker/", views.worker_health, name="worker_health"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]

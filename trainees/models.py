@@ -1,0 +1,150 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+
+class WhoRegion(models.TextChoices):
+    AFRO = "AFRO", _("African Region")
+    AMRO = "AMRO", _("Region of the Americas")
+    EMRO = "EMRO", _("Eastern Mediterranean Region")
+    EURO = "EURO", _("European Region")
+    SEARO = "SEARO", _("South-East Asia Region")
+    WPRO = "WPRO", _("Western Pacific Region")
+
+
+class IncomeGroup(models.TextChoices):
+    LOW = "low", _("Low income")
+    LOWER_MIDDLE = "lower_middle", _("Lower-middle income")
+    UPPER_MIDDLE = "upper_middle", _("Upper-middle income")
+    HIGH = "high", _("High income")
+
+
+class Country(models.Model):
+    code = CountryField(_("ISO 3166 code"), primary_key=True)
+    name = models.CharField(_("English name"), max_length=100, unique=True)
+    who_region = models.CharField(_("WHO region"), max_length=5, choices=WhoRegion.choices)
+    income_group = models.CharField(
+        _("World Bank income group"), max_length=16, choices=IncomeGroup.choices
+    )
+    is_host = models.BooleanField(
+        _("host country"), default=False, help_text=_("The country that hosts the hub (Korea).")
+    )
+
+    class Meta:
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_host"],
+                condition=models.Q(is_host=True),
+                name="country_single_host",
+                violation_error_message=_("Only one country can host the hub."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class OrganisationKind(models.TextChoices):
+    VACCINE_MANUFACTURER = "vaccine_manufacturer", _("Vaccine manufacturer")
+    MEDICINE_MANUFACTURER = "medicine_manufacturer", _("Medicine manufacturer")
+    REGULATORY_AUTHORITY = "regulatory_authority", _("Regulatory authority")
+    MINISTRY = "ministry", _("Ministry")
+    PUBLIC_HEALTH_INSTITUTE = "public_health_institute", _("Public health institute")
+    ACADEMIA = "academia", _("Academia")
+    OTHER = "other", _("Other")
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    country = models.ForeignKey(
+        Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="organisations"
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                "country",
+                name="organisation_name_unique_per_country",
+                violation_error_message=_("This country already has an organisation of that name."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class TraineeCategory(models.TextChoices):
+    LMIC_PRODUCTION = "lmic_production", _("LMIC production staff")
+    LMIC_GOVERNMENT = "lmic_government", _("LMIC government or public-institution staff")
+    KOREA_INDUSTRY = "korea_industry", _("Korean industry staff")
+
+
+class Trainee(models.Model):
+    given_name = models.CharField(
+        _("given name"), max_length=100, help_text=_("In Latin script, as on the passport.")
+    )
+    family_name = models.CharField(
+        _("family name"), max_length=100, help_text=_("In Latin script, as on the passport.")
+    )
+    native_name = models.CharField(
+        _("name in native script"),
+        max_length=200,
+        blank=True,
+        help_text=_("The full name as written in the trainee's own script, if it is not Latin."),
+    )
+    email = models.EmailField(_("email"), max_length=254)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    country = models.ForeignKey(
+        Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="trainees"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="trainees",
+        null=True,
+        blank=True,
+    )
+    job_title = models.CharField(_("job title"), max_length=200, blank=True)
+    category = models.CharField(_("category"), max_length=32, choices=TraineeCategory.choices)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="trainee",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("trainee")
+        verbose_name_plural = _("trainees")
+        ordering = ["family_name", "given_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="trainee_email_unique_ignoring_case",
+                violation_error_message=_("A trainee with this email address already exists."),
+            ),
+        ]
+        indexes = [models.Index(fields=["family_name", "given_name"])]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        """The passport name, family name in capitals as printed on travel documents."""
+        return f"{self.given_name} {self.family_name.upper()}"
