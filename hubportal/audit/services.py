@@ -15,21 +15,3 @@ def audit_record(*, actor, action: str, target: models.Model, **data) -> AuditEn
         data=data,
     )
 
-
-def audit_record_many(*, actor, action: str, targets: list[models.Model], **data) -> None:
-    """One entry per target in a single INSERT, for bulk services."""
-    if not targets:
-        return
-    target_type = ContentType.objects.get_for_model(targets[0])
-    actor = actor if actor is not None and actor.is_authenticated else None
-    AuditEntry.objects.bulk_create(
-        AuditEntry(
-            actor=actor,
-            action=action,
-            target_type=target_type,
-            target_id=str(t.pk),
-            target_repr=str(t)[:255],
-            data=data,
-        )
-        for t in targets
-    )
