@@ -1,0 +1,403 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from trainees.admin import TraineeAdmin
+from trainees.models import Trainee
+
+from . import selectors, services
+from .models import (
+    SEAT_HOLDING_STATUSES,
+    AttendanceRecord,
+    CourseSession,
+    Enrolment,
+    EnrolmentStatus,
+    EnrolmentStatusChange,
+    FacilityVisit,
+    SessionStatus,
+    TimetableSlot,
+)
+
+
+def _errors_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+# --- Sessions ---------------------------------------------------------------------------------
+
+
+class TimetableSlotInline(admin.TabularInline):
+    model = TimetableSlot
+    fields = ["date", "start_time", "end_time", "module", "title", "room", "faculty"]
+    autocomplete_fields = ["module", "faculty"]
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("module", "faculty")
+
+
+class EnrolmentInline(admin.TabularInline):
+    """The cohort as it stands. Statuses change through the enrolment list's actions, which keep
+    the path and the capacity; here only the nominating body can be corrected."""
+
+    model = Enrolment
+    fields = ["trainee", "trainee_country", "status", "nominated_by", "nominating_body_name", "status_changed_at"]
+    readonly_fields = ["trainee", "trainee_country", "status", "status_changed_at"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = _("enrolments")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("trainee__country")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("country"))
+    def trainee_country(self, obj):
+        return obj.trainee.country
+
+
+class NominationFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        wanted = [f for f in self.forms if f.cleaned_data.get("trainee") and not f.cleaned_data.get("DELETE")]
+        if wanted and self.instance.pk and self.instance.status == SessionStatus.CLOSED:
+            raise ValidationError(_("%(session)s is closed: it takes no more nominations.") % {
+                "session": self.instance.code})
+
+    def save(self, commit=True):
+        enrolments = []
+        for form in self.forms:
+            data = form.cleaned_data
+            if not data.get("trainee") or data.get("DELETE"):
+                continue
+            enrolments.append(
+                services.trainee_enroll(
+                    actor=self.request_user,
+                    trainee=data["trainee"],
+                    session=self.instance,
+                    nominated_by=data.get("nominated_by") or "",
+                    nominating_body_name=data.get("nominating_body_name") or "",
+                )
+            )
+        self.new_objects, self.changed_objects, self.deleted_objects = enrolments, [], []
+        return enrolments
+
+
+class NominationInline(admin.TabularInline):
+    """Rows to nominate more trainees; each is saved through trainee_enroll."""
+
+    model = Enrolment
+    formset = NominationFormSet
+    fields = ["trainee", "nominated_by", "nominating_body_name"]
+    autocomplete_fields = ["trainee"]
+    extra = 1
+    can_delete = False
+    verbose_name = _("nomination")
+    verbose_name_plural = _("nominate trainees")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+
+@admin.register(CourseSession)
+class CourseSessionAdmin(admin.ModelAdmin):
+    list_display = [
+        "code", "course", "start_date", "end_date", "venue", "status", "enrolled", "seats", "completion_threshold",
+    ]
+    list_filter = ["status", "course__kind", "course"]
+    list_select_related = ["course"]
+    search_fields = ["code", "course__title", "venue"]
+    autocomplete_fields = ["course"]
+    date_hierarchy = "start_date"
+    inlines = [TimetableSlotInline, EnrolmentInline, NominationInline]
+    actions = ["open_for_nominations", "start_running", "close_sessions"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _enrolled=Count("enrolments", distinct=True),
+                _seats=Count("enrolments", filter=Q(enrolments__status__in=SEAT_HOLDING_STATUSES), distinct=True),
+            )
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        # Status moves by the actions, which check the path and audit the change.
+        return ["status"] if obj else []
+
+    @admin.display(description=_("enrolled"), ordering="_enrolled")
+    def enrolled(self, obj):
+        return obj._enrolled
+
+    @admin.display(description=_("confirmed / capacity"))
+    def seats(self, obj):
+        return f"{obj._seats} / {obj.capacity}"
+
+    def save_formset(self, request, form, formset, change):
+        if isinstance(formset, NominationFormSet):
+            formset.request_user = request.user
+        super().save_formset(request, form, formset, change)
+
+    def _change_status(self, request, queryset, to_status):
+        done = 0
+        for session in queryset:
+            try:
+                services.session_change_status(actor=request.user, session=session, to_status=to_status)
+                done += 1
+            except ValidationError as error:
+                self.message_user(request, _errors_text(error), messages.ERROR)
+        if done:
+            self.message_user(
+                request,
+                ngettext("%(count)d session updated.", "%(count)d sessions updated.", done) % {"count": done},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Open for nominations"), permissions=["change"])
+    def open_for_nominations(self, request, queryset):
+        self._change_status(request, queryset, SessionStatus.OPEN)
+
+    @admin.action(description=_("Start (running)"), permissions=["change"])
+    def start_running(self, request, queryset):
+        self._change_status(request, queryset, SessionStatus.RUNNING)
+
+    @admin.action(description=_("Close"), permissions=["change"])
+    def close_sessions(self, request, queryset):
+        self._change_status(request, queryset, SessionStatus.CLOSED)
+
+
+# --- Enrolments -------------------------------------------------------------------------------
+
+
+class StatusHistoryInline(admin.TabularInline):
+    model = EnrolmentStatusChange
+    fields = ["changed_at", "from_status", "to_status", "changed_by", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("changed_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class EnrolmentAddForm(forms.ModelForm):
+    class Meta:
+        model = Enrolment
+        fields = ["trainee", "session", "nominated_by", "nominating_body_name"]
+
+    def clean_session(self):
+        session = self.cleaned_data["session"]
+        if session.status == SessionStatus.CLOSED:
+            raise ValidationError(_("%(session)s is closed: it takes no more nominations.") % {"session": session.code})
+        return session
+
+
+def _status_action(to_status: str, description):
+    def action(modeladmin, request, queryset):
+        moved, failures = 0, []
+        for enrolment in queryset.select_related("trainee"):
+            try:
+                services.enrolment_change_status(actor=request.user, enrolment=enrolment, to_status=to_status)
+                moved += 1
+            except ValidationError as error:
+                failures.append(_errors_text(error))
+        if moved:
+            modeladmin.message_user(
+                request,
+                ngettext("%(count)d enrolment moved to “%(status)s”.", "%(count)d enrolments moved to “%(status)s”.",
+                         moved) % {"count": moved, "status": EnrolmentStatus(to_status).label},
+                messages.SUCCESS,
+            )
+        for failure in failures:
+            modeladmin.message_user(request, failure, messages.ERROR)
+
+    action.__name__ = f"move_to_{to_status}"
+    return admin.action(description=description, permissions=["change"])(action)
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "trainee", "trainee_country", "session", "status", "nominated_by", "status_changed_at", "attendance",
+    ]
+    list_filter = [
+        "session", "status", "trainee__country__who_region", "trainee__category", "nominated_by", "trainee__country",
+    ]
+    search_fields = ["trainee__family_name", "trainee__given_name", "trainee__native_name", "trainee__email",
+                     "session__code"]
+    autocomplete_fields = ["trainee", "session"]
+    list_per_page = 50
+    inlines = [StatusHistoryInline]
+    actions = [
+        _status_action(EnrolmentStatus.SELECTED, _("Select")),
+        _status_action(EnrolmentStatus.CONFIRMED, _("Confirm")),
+        _status_action(EnrolmentStatus.ATTENDED, _("Mark as attended")),
+        _status_action(EnrolmentStatus.COMPLETED, _("Mark as completed")),
+        _status_action(EnrolmentStatus.WITHDRAWN, _("Withdraw")),
+        _status_action(EnrolmentStatus.NO_SHOW, _("Mark as no-show")),
+    ]
+
+    def get_queryset(self, request):
+        return selectors.enrolment_list()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = EnrolmentAddForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return EnrolmentAddForm.Meta.fields
+        return ["trainee", "session", "status", "status_changed_at", "nominated_by", "nominating_body_name",
+                "attendance"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["trainee", "session", "status", "status_changed_at", "attendance"] if obj else []
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []
+
+    def has_delete_permission(self, request, obj=None):
+        # Withdraw instead: the history of who was nominated is part of the programme's record.
+        return False
+
+    @admin.display(description=_("country"), ordering="trainee__country__name")
+    def trainee_country(self, obj):
+        return obj.trainee.country
+
+    @admin.display(description=_("attendance"), ordering="attendance_rate")
+    def attendance(self, obj):
+        rate = getattr(obj, "attendance_rate", None)
+        return "–" if rate is None else f"{rate:.0f}%"
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        obj.pk = services.trainee_enroll(actor=request.user, **form.cleaned_data).pk
+
+
+class TraineeEnrolmentInline(admin.TabularInline):
+    model = Enrolment
+    fk_name = "trainee"
+    fields = ["session", "status", "nominated_by", "status_changed_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = _("sessions")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("session__course")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+# The trainee page shows the trainee's sessions; registered from here so that trainees never
+# imports cohorts.
+admin.site.unregister(Trainee)
+
+
+@admin.register(Trainee)
+class TraineeWithEnrolmentsAdmin(TraineeAdmin):
+    inlines = [TraineeEnrolmentInline]
+
+
+# --- Timetable, visits, attendance ------------------------------------------------------------
+
+
+@admin.register(TimetableSlot)
+class TimetableSlotAdmin(admin.ModelAdmin):
+    list_display = ["date", "start_time", "end_time", "title", "module", "session", "room", "faculty"]
+    list_filter = ["session", "module__course"]
+    list_select_related = ["session", "module", "faculty"]
+    search_fields = ["title", "module__title", "session__code", "faculty__name"]
+    autocomplete_fields = ["session", "module", "faculty"]
+    date_hierarchy = "date"
+
+
+class FacilityVisitForm(forms.ModelForm):
+    class Meta:
+        model = FacilityVisit
+        fields = ["session", "host", "site", "starts_at", "ends_at", "capacity", "participants"]
+
+    def clean(self):
+        cleaned = super().clean()
+        session, capacity = cleaned.get("session"), cleaned.get("capacity")
+        participants = cleaned.get("participants")
+        if session and capacity and participants is not None:
+            for problem in services.facility_visit_participant_problems(
+                session_id=session.pk, capacity=capacity, enrolments=participants.select_related("trainee")
+            ):
+                self.add_error("participants", problem)
+        return cleaned
+
+
+@admin.register(FacilityVisit)
+class FacilityVisitAdmin(admin.ModelAdmin):
+    form = FacilityVisitForm
+    list_display = ["host", "site", "session", "starts_at", "ends_at", "capacity", "participant_count"]
+    list_filter = ["session"]
+    list_select_related = ["host", "session"]
+    search_fields = ["host__name", "site", "session__code"]
+    autocomplete_fields = ["session", "host", "participants"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_participants=Count("participants"))
+
+    @admin.display(description=_("participants"), ordering="_participants")
+    def participant_count(self, obj):
+        return obj._participants
+
+    def save_related(self, request, form, formsets, change):
+        # Participants go through the service (capacity, session, audit), not form.save_m2m().
+        participants = form.cleaned_data.pop("participants", None)
+        super().save_related(request, form, formsets, change)
+        if participants is not None:
+            services.facility_visit_set_participants(actor=request.user, visit=form.instance, enrolments=participants)
+
+
+@admin.register(AttendanceRecord)
+class AttendanceRecordAdmin(admin.ModelAdmin):
+    list_display = ["trainee", "session", "occasion", "status", "marked_by", "marked_at"]
+    list_filter = ["status", "enrolment__session", "enrolment__trainee__country"]
+    list_select_related = [
+        "enrolment__trainee", "enrolment__session", "slot", "visit__host", "marked_by",
+    ]
+    search_fields = ["enrolment__trainee__family_name", "enrolment__trainee__given_name",
+                     "enrolment__trainee__email", "slot__title"]
+    fields = ["trainee", "session", "occasion", "status", "marked_by", "marked_at"]
+    readonly_fields = ["trainee", "session", "occasion", "marked_by", "marked_at"]
+    list_per_page = 100
+
+    def has_add_permission(self, request):
+        # Attendance is marked per slot in bulk (import or service), not one record at a time.
+        return False
+
+    @admin.display(description=_("trainee"), ordering="enrolment__trainee__family_name")
+    def trainee(self, obj):
+        return obj.enrolment.trainee
+
+    @admin.display(description=_("session"), ordering="enrolment__session__code")
+    def session(self, obj):
+        return obj.enrolment.session.code
+
+    @admin.display(description=_("slot or visit"))
+    def occasion(self, obj):
+        return obj.slot or obj.visit
+
+    def save_model(self, request, obj, form, change):
+        services.attendance_mark(
+            actor=request.user, statuses={obj.enrolment_id: obj.status}, slot=obj.slot, visit=obj.visit
+        )

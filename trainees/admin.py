@@ -1,0 +1,104 @@
+from django import forms
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from .models import Country, Organisation, Trainee
+from .services import organisation_get_or_create, trainee_create, trainee_update
+
+
+class CountryForm(forms.ModelForm):
+    class Meta:
+        model = Country
+        fields = ["code", "name", "who_region", "income_group", "is_host"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].required = False
+        self.fields["name"].help_text = _("Left empty, the ISO 3166 English short name is used.")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("name") and cleaned.get("code"):
+            cleaned["name"] = countries.name(cleaned["code"])
+            self.instance.name = cleaned["name"]
+        return cleaned
+
+
+@admin.register(Country)
+class CountryAdmin(admin.ModelAdmin):
+    form = CountryForm
+    list_display = ["name", "code", "who_region", "income_group", "is_host", "trainee_count"]
+    list_filter = ["who_region", "income_group", "is_host"]
+    search_fields = ["name", "code"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_trainee_count=Count("trainees"))
+
+    @admin.display(description=_("trainees"), ordering="_trainee_count")
+    def trainee_count(self, obj):
+        return obj._trainee_count
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "country", "kind", "trainee_count"]
+    list_filter = ["kind", "country__who_region", "country"]
+    list_select_related = ["country"]
+    search_fields = ["name", "country__name"]
+    autocomplete_fields = ["country"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_trainee_count=Count("trainees"))
+
+    @admin.display(description=_("trainees"), ordering="_trainee_count")
+    def trainee_count(self, obj):
+        return obj._trainee_count
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created, _ = organisation_get_or_create(
+            actor=request.user, name=obj.name, country=obj.country, kind=obj.kind
+        )
+        obj.pk = created.pk
+
+
+@admin.register(Trainee)
+class TraineeAdmin(admin.ModelAdmin):
+    list_display = [
+        "family_name", "given_name", "native_name", "email", "country", "organisation", "category", "has_login",
+    ]
+    list_display_links = ["family_name", "given_name"]
+    list_filter = [
+        "enrolments__session",
+        "enrolments__status",
+        "country__who_region",
+        "category",
+        "country",
+    ]
+    list_select_related = ["country", "organisation"]
+    search_fields = ["family_name", "given_name", "native_name", "email", "organisation__name", "country__name"]
+    autocomplete_fields = ["country", "organisation", "user"]
+    list_per_page = 50
+    fieldsets = [
+        (_("Name"), {"fields": [("given_name", "family_name"), "native_name"]}),
+        (_("Contact"), {"fields": ["email", "phone"]}),
+        (_("Where from"), {"fields": ["country", "organisation", "job_title", "category"]}),
+        (_("Portal"), {"fields": ["user"]}),
+        (_("Record"), {"fields": [("created_at", "updated_at")], "classes": ["collapse"]}),
+    ]
+    readonly_fields = ["created_at", "updated_at"]
+
+    @admin.display(description=_("login"), boolean=True, ordering="user")
+    def has_login(self, obj):
+        return obj.user_id is not None
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            changes = {field: form.cleaned_data[field] for field in form.changed_data}
+            trainee_update(actor=request.user, trainee=Trainee.objects.get(pk=obj.pk), **changes)
+        else:
+            obj.pk = trainee_create(actor=request.user, **form.cleaned_data).pk
