@@ -107,6 +107,7 @@ USE_I18N = True
 USE_TZ = True
 
 # --- Static and media files --------------------------------------------------------------------
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")

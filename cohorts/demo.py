@@ -1,0 +1,359 @@
+"""The demo hub: the 2022 programme of hub-facts.md, built through the same services as real work.
+
+Deterministic (a fixed random seed, fixed dates) and idempotent (what exists is left alone), and
+run in one transaction, so an interrupted seed leaves nothing behind.
+"""
+
+import datetime as dt
+import random
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import transaction
+
+from curriculum.models import Course, FacultyMember, Module
+from hubportal.users.roles import Role, roles_sync
+from trainees.models import Country, OrganisationKind, Trainee, TraineeCategory
+from trainees.services import organisation_get_or_create, trainee_create, trainee_update
+
+from . import demo_people
+from .selectors import enrolment_list
+from .models import AttendanceStatus, CourseSession, Enrolment, EnrolmentStatus, FacilityVisit, SessionStatus, TimetableSlot
+from .services import (
+    attendance_mark,
+    enrolment_advance_to,
+    facility_visit_set_participants,
+    session_change_status,
+    trainee_enroll,
+)
+
+SEOUL = ZoneInfo("Asia/Seoul")
+DEMO_PASSWORD = "hubportal-demo"
+
+# hub-facts.md: the July 2022 cohort, 150 trainees from 26 countries.
+JULY_2022_COHORT = {
+    "AR": 5, "BD": 4, "BW": 6, "BR": 2, "CL": 2, "CM": 2, "EG": 11, "ET": 10, "SV": 6, "GH": 4,
+    "KE": 3, "KR": 33, "MY": 6, "MA": 2, "NG": 8, "NP": 1, "PA": 5, "RW": 5, "ZA": 3, "SN": 3,
+    "TZ": 5, "TH": 6, "TN": 6, "UG": 3, "UY": 1, "VN": 8,
+}
+
+# Scripts whose full name is written family name first, without (KR) or with (VN) a space.
+_FAMILY_FIRST = {"KR": "", "VN": " "}
+
+AM = (dt.time(9, 30), dt.time(12, 30))
+PM = (dt.time(14, 0), dt.time(17, 0))
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    code: str
+    course_code: str
+    start: dt.date
+    end: dt.date
+    venue: str
+    capacity: int
+    # (date, (start, end), module position or None, title)
+    timetable: list = field(default_factory=list)
+
+
+def _july_timetable():
+    d = dt.date
+    modules = [
+        (d(2022, 7, 18), PM, 1), (d(2022, 7, 19), AM, 1), (d(2022, 7, 19), PM, 2), (d(2022, 7, 20), AM, 2),
+        (d(2022, 7, 20), PM, 3), (d(2022, 7, 21), AM, 3), (d(2022, 7, 21), PM, 4), (d(2022, 7, 22), AM, 4),
+        (d(2022, 7, 22), PM, 5), (d(2022, 7, 25), AM, 5), (d(2022, 7, 25), PM, 6), (d(2022, 7, 26), AM, 6),
+        (d(2022, 7, 26), PM, 7), (d(2022, 7, 27), AM, 7), (d(2022, 7, 27), PM, 8), (d(2022, 7, 29), AM, 9),
+    ]
+    return [
+        (d(2022, 7, 18), AM, None, "Opening ceremony and orientation"),
+        *[(day, time, position, None) for day, time, position in modules],
+        (d(2022, 7, 29), PM, None, "Networking with Korean companies and closing"),
+    ]
+
+
+def _october_timetable():
+    d = dt.date
+    return [
+        (d(2022, 10, 17), AM, None, "Opening and orientation"),
+        (d(2022, 10, 17), PM, 1, None), (d(2022, 10, 18), AM, 1, None), (d(2022, 10, 18), PM, 2, None),
+        (d(2022, 10, 19), AM, 3, None), (d(2022, 10, 19), PM, 4, None), (d(2022, 10, 20), AM, 4, None),
+        (d(2022, 10, 20), PM, 5, None), (d(2022, 10, 21), AM, 5, None), (d(2022, 10, 21), PM, 6, None),
+    ]
+
+
+JULY = SessionPlan(
+    code="BDM-2022-07",
+    course_code="BDM",
+    start=dt.date(2022, 7, 18),
+    end=dt.date(2022, 7, 29),
+    venue="Seoul National University, Hoam Faculty House (Samsung Convention Center), Seoul",
+    capacity=150,
+    timetable=_july_timetable(),
+)
+OCTOBER = SessionPlan(
+    code="GXP-2022-10",
+    course_code="GXP",
+    start=dt.date(2022, 10, 17),
+    end=dt.date(2022, 10, 21),
+    venue="Seoul, Republic of Korea",
+    capacity=60,
+    timetable=_october_timetable(),
+)
+
+# Two parallel visits on the last Thursday of the July course; each trainee takes one.
+JULY_VISITS = [
+    ("SK bioscience", "L HOUSE vaccine plant, Andong", dt.datetime(2022, 7, 28, 8, 0), dt.datetime(2022, 7, 28, 18, 0), 80),
+    ("GC Biopharma", "Ochang plant, Cheongju", dt.datetime(2022, 7, 28, 8, 30), dt.datetime(2022, 7, 28, 17, 30), 80),
+]
+
+DEMO_ACCOUNTS = [
+    # (email, name, role, is_superuser)
+    ("admin@hub.example", "Hub administrator", None, True),
+    ("staff@hub.example", "Hub staff (IVI)", Role.HUB_STAFF, False),
+    ("coordinator@hub.example", "Nominations coordinator", Role.COORDINATORS, False),
+]
+
+_MANUFACTURERS = {OrganisationKind.VACCINE_MANUFACTURER, OrganisationKind.MEDICINE_MANUFACTURER}
+
+
+def _ascii_slug(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _native_full_name(code: str, given: tuple, family: tuple) -> str:
+    """The name in the trainee's own script, or "" when it reads the same as the passport name."""
+    if given[1] is None and family[1] is None:
+        return ""
+    given_native, family_native = given[1] or given[0], family[1] or family[0]
+    if code in _FAMILY_FIRST:
+        return f"{family_native}{_FAMILY_FIRST[code]}{given_native}"
+    return f"{given_native} {family_native}"
+
+
+@dataclass
+class SeedReport:
+    created: dict = field(default_factory=dict)
+    logins: list = field(default_factory=list)
+
+    def count(self, what: str):
+        self.created[what] = self.created.get(what, 0) + 1
+
+
+@transaction.atomic
+def demo_hub_seed() -> SeedReport:
+    """Create the 2022 programme, its cohort and the demo accounts where they do not exist yet."""
+    report = SeedReport()
+    call_command("loaddata", "countries", "curriculum", verbosity=0)
+    groups = roles_sync()
+    accounts = _seed_accounts(groups, report)
+    actor = accounts["staff@hub.example"]
+    faculty = _seed_faculty(report)
+    rng = random.Random(2022)
+    trainees = _seed_july_cohort(actor, rng, report)
+    july = _seed_session(actor, JULY, faculty, report)
+    if _enrol_cohort(actor, july, trainees, report):
+        visits = _seed_visits(actor, july, report)
+        _mark_attendance(actor, july, visits, random.Random("BDM-2022-07"))
+        _complete(actor, july)
+    october = _seed_session(actor, OCTOBER, faculty, report)
+    gxp_trainees = [t for t in trainees if t.category != TraineeCategory.KOREA_INDUSTRY][::3][:36]
+    if _enrol_cohort(actor, october, gxp_trainees, report):
+        _mark_attendance(actor, october, [], random.Random("GXP-2022-10"))
+        _complete(actor, october)
+    first_korean = next(t for t in trainees if t.country_id == "KR")
+    _seed_trainee_login(actor, first_korean, groups, report)
+    return report
+
+
+def _seed_accounts(groups: dict, report: SeedReport) -> dict:
+    User = get_user_model()
+    accounts = {}
+    for email, name, role, superuser in DEMO_ACCOUNTS:
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            create = User.objects.create_superuser if superuser else User.objects.create_user
+            user = create(email=email, password=DEMO_PASSWORD, name=name, is_staff=True)
+            if role:
+                user.groups.add(groups[role])
+            report.count("accounts")
+        accounts[email] = user
+        report.logins.append((role or "Superuser", email))
+    return accounts
+
+
+def _seed_faculty(report: SeedReport) -> list[FacultyMember]:
+    faculty = []
+    for name, affiliation in demo_people.FACULTY:
+        member, created = FacultyMember.objects.get_or_create(name=name, affiliation=affiliation)
+        if created:
+            report.count("faculty")
+        faculty.append(member)
+    return faculty
+
+
+def _seed_july_cohort(actor, rng: random.Random, report: SeedReport) -> list[Trainee]:
+    countries = Country.objects.in_bulk(list(JULY_2022_COHORT))
+    existing = {t.email: t for t in Trainee.objects.select_related("country", "organisation")}
+    trainees = []
+    used_names = set()
+    for code, count in JULY_2022_COHORT.items():
+        country = countries[code]
+        names = demo_people.NAMES[code]
+        organisations = demo_people.ORGANISATIONS[code]
+        for _ in range(count):
+            # Draw until the pair is new, so that no two demo trainees share a name.
+            while True:
+                given, family = rng.choice(names["given"]), rng.choice(names["family"])
+                if (given[0], family[0]) not in used_names:
+                    used_names.add((given[0], family[0]))
+                    break
+            org_name, org_kind = rng.choice(organisations)
+            if code == "KR":
+                category = TraineeCategory.KOREA_INDUSTRY
+            elif org_kind in _MANUFACTURERS:
+                category = TraineeCategory.LMIC_PRODUCTION
+            else:
+                category = TraineeCategory.LMIC_GOVERNMENT
+            job_title = rng.choice(demo_people.JOB_TITLES[category])
+            email = f"{_ascii_slug(given[0])}.{_ascii_slug(family[0])}@{code.lower()}.trainees.example"
+            trainee = existing.get(email)
+            if trainee is None:
+                organisation, created = organisation_get_or_create(
+                    actor=actor, name=org_name, country=country, kind=org_kind
+                )
+                if created:
+                    report.count("organisations")
+                trainee = trainee_create(
+                    actor=actor,
+                    given_name=given[0],
+                    family_name=family[0],
+                    native_name=_native_full_name(code, given, family),
+                    email=email,
+                    country=country,
+                    organisation=organisation,
+                    job_title=job_title,
+                    category=category,
+                )
+                report.count("trainees")
+            trainees.append(trainee)
+    return trainees
+
+
+def _seed_session(actor, plan: SessionPlan, faculty: list, report: SeedReport) -> CourseSession:
+    session = CourseSession.objects.filter(code=plan.code).select_related("course").first()
+    if session is not None:
+        return session
+    course = Course.objects.get(code=plan.course_code)
+    session = CourseSession(
+        code=plan.code, course=course, start_date=plan.start, end_date=plan.end, venue=plan.venue,
+        capacity=plan.capacity, status=SessionStatus.PLANNED,
+    )
+    session.full_clean()
+    session.save()
+    modules = {m.position: m for m in Module.objects.filter(course=course)}
+    slots = []
+    for index, (day, (start, end), position, title) in enumerate(plan.timetable):
+        module = modules.get(position)
+        slots.append(TimetableSlot(
+            session=session, date=day, start_time=start, end_time=end, module=module,
+            title=title or module.title, room="Main hall" if module is None else "Lecture room 1",
+            faculty=faculty[index % len(faculty)] if module else None,
+        ))
+    TimetableSlot.objects.bulk_create(slots)
+    report.count("sessions")
+    return session_change_status(actor=actor, session=session, to_status=SessionStatus.OPEN)
+
+
+def _enrol_cohort(actor, session: CourseSession, trainees: list[Trainee], report: SeedReport) -> bool:
+    """Nominate and confirm the cohort; False when the session was already seeded."""
+    if session.status != SessionStatus.OPEN:
+        return False
+    for trainee in trainees:
+        korean = trainee.country_id == "KR"
+        enrolment = trainee_enroll(
+            actor=actor,
+            trainee=trainee,
+            session=session,
+            nominated_by="company" if korean else "who",
+            nominating_body_name=trainee.organisation.name if korean else "World Health Organization",
+        )
+        enrolment_advance_to(actor=actor, enrolment=enrolment, to_status=EnrolmentStatus.CONFIRMED)
+        report.count("enrolments")
+    session_change_status(actor=actor, session=session, to_status=SessionStatus.RUNNING)
+    return True
+
+
+def _seed_visits(actor, session: CourseSession, report: SeedReport) -> list[FacilityVisit]:
+    enrolments = list(session.enrolments.select_related("trainee").order_by("trainee__email"))
+    visits = []
+    for index, (host_name, site, starts, ends, capacity) in enumerate(JULY_VISITS):
+        host, created = organisation_get_or_create(
+            actor=actor, name=host_name, country=session_host_country(), kind=OrganisationKind.VACCINE_MANUFACTURER
+        )
+        if created:
+            report.count("organisations")
+        visit = FacilityVisit.objects.create(
+            session=session, host=host, site=site, capacity=capacity,
+            starts_at=starts.replace(tzinfo=SEOUL), ends_at=ends.replace(tzinfo=SEOUL),
+        )
+        facility_visit_set_participants(actor=actor, visit=visit, enrolments=enrolments[index :: len(JULY_VISITS)])
+        report.count("facility visits")
+        visits.append(visit)
+    return visits
+
+
+def session_host_country() -> Country:
+    return Country.objects.get(is_host=True)
+
+
+def _mark_attendance(actor, session: CourseSession, visits: list[FacilityVisit], rng: random.Random) -> None:
+    """Mostly present, a few late, absent or excused; three trainees of each session miss most of
+    the second half (ill), so that the demo shows trainees below the completion threshold."""
+    enrolments = list(session.enrolments.order_by("trainee__email").values_list("pk", flat=True))
+    slots = list(session.slots.order_by("date", "start_time"))
+    ill = set(rng.sample(enrolments, 3))
+    second_half = {slot.pk for slot in slots[len(slots) // 2 :]}
+    statuses = [AttendanceStatus.PRESENT] * 90 + [AttendanceStatus.LATE] * 5 + [AttendanceStatus.ABSENT] * 3 + [
+        AttendanceStatus.EXCUSED
+    ] * 2
+    for slot in slots:
+        marks = {
+            e: AttendanceStatus.ABSENT if e in ill and slot.pk in second_half else rng.choice(statuses)
+            for e in enrolments
+        }
+        attendance_mark(actor=actor, slot=slot, statuses=marks)
+    for visit in visits:
+        participants = list(visit.participants.order_by("pk").values_list("pk", flat=True))
+        attendance_mark(
+            actor=actor, visit=visit,
+            statuses={e: AttendanceStatus.ABSENT if e in ill else AttendanceStatus.PRESENT for e in participants},
+        )
+
+
+def _complete(actor, session: CourseSession) -> None:
+    """Everyone confirmed attended; those at or above the threshold completed. Then close."""
+    for enrolment in enrolment_list(session=session).order_by("pk"):
+        rate = enrolment.attendance_rate
+        passed = rate is not None and rate >= session.completion_threshold
+        to_status = EnrolmentStatus.COMPLETED if passed else EnrolmentStatus.ATTENDED
+        enrolment_advance_to(actor=actor, enrolment=enrolment, to_status=to_status)
+    session_change_status(actor=actor, session=session, to_status=SessionStatus.CLOSED)
+
+
+def _seed_trainee_login(actor, trainee: Trainee, groups: dict, report: SeedReport) -> None:
+    """A login for one Korean trainee, to show the trainee's own pages (and a name in Hangul)."""
+    User = get_user_model()
+    trainee.refresh_from_db()
+    if trainee.user_id is None:
+        user = User.objects.filter(email__iexact=trainee.email).first() or User.objects.create_user(
+            email=trainee.email, password=DEMO_PASSWORD, name=trainee.full_name
+        )
+        user.groups.add(groups[Role.TRAINEES])
+        trainee_update(actor=actor, trainee=trainee, user=user)
+        report.count("accounts")
+    report.logins.append((Role.TRAINEES, trainee.email))
