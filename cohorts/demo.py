@@ -165,7 +165,7 @@ def demo_hub_seed() -> SeedReport:
     if _enrol_cohort(actor, october, gxp_trainees, report):
         _mark_attendance(actor, october, [], random.Random("GXP-2022-10"))
         _complete(actor, october)
-    first_korean = next(t for t in trainees if t.country_id == "KR")
+    first_korean = next(t for t in trainees if t.country.code == "KR")
     _seed_trainee_login(actor, first_korean, groups, report)
     return report
 
@@ -197,7 +197,7 @@ def _seed_faculty(report: SeedReport) -> list[FacultyMember]:
 
 
 def _seed_july_cohort(actor, rng: random.Random, report: SeedReport) -> list[Trainee]:
-    countries = Country.objects.in_bulk(list(JULY_2022_COHORT))
+    countries = Country.objects.in_bulk(list(JULY_2022_COHORT), field_name="code")
     existing = {t.email: t for t in Trainee.objects.select_related("country", "organisation")}
     trainees = []
     used_names = set()
@@ -274,7 +274,7 @@ def _enrol_cohort(actor, session: CourseSession, trainees: list[Trainee], report
     if session.status != SessionStatus.OPEN:
         return False
     for trainee in trainees:
-        korean = trainee.country_id == "KR"
+        korean = trainee.country.code == "KR"
         enrolment = trainee_enroll(
             actor=actor,
             trainee=trainee,

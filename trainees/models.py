@@ -21,8 +21,13 @@ class IncomeGroup(models.TextChoices):
     HIGH = "high", _("High income")
 
 
+class CountryManager(models.Manager):
+    def get_by_natural_key(self, code):
+        return self.get(code=code)
+
+
 class Country(models.Model):
-    code = CountryField(_("ISO 3166 code"), primary_key=True)
+    code = CountryField(_("ISO 3166 code"), unique=True)
     name = models.CharField(_("English name"), max_length=100, unique=True)
     who_region = models.CharField(_("WHO region"), max_length=5, choices=WhoRegion.choices)
     income_group = models.CharField(
@@ -45,8 +50,13 @@ class Country(models.Model):
             ),
         ]
 
+    objects = CountryManager()
+
     def __str__(self):
         return self.name
+
+    def natural_key(self):
+        return (self.code.code,)
 
 
 class OrganisationKind(models.TextChoices):
