@@ -32,11 +32,20 @@ def _errors_text(error: ValidationError) -> str:
 class TimetableSlotInline(admin.TabularInline):
     model = TimetableSlot
     fields = ["date", "start_time", "end_time", "module", "title", "room", "faculty"]
-    autocomplete_fields = ["module", "faculty"]
     extra = 0
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("module", "faculty")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        fields = formset.form.base_fields
+        if obj is not None:
+            fields["module"].queryset = fields["module"].queryset.filter(course_id=obj.course_id)
+        # Read the choices once for the page: each row's select would otherwise query them again.
+        for name in ("module", "faculty"):
+            fields[name].choices = list(fields[name].choices)
+        return formset
 
 
 class EnrolmentInline(admin.TabularInline):
@@ -52,7 +61,7 @@ class EnrolmentInline(admin.TabularInline):
     verbose_name_plural = _("enrolments")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("trainee__country")
+        return super().get_queryset(request).select_related("trainee__country", "session")
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -67,7 +67,8 @@ class CourseSession(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.code} {self.course.title}"
+        # The code alone: it names the session uniquely, and lists of sessions need no join.
+        return self.code
 
 
 class TimetableSlot(models.Model):

@@ -10,3 +10,8 @@ from .base import *  # noqa: E402,F403
 from .base import VAR_DIR  # noqa: E402
 
 VAR_DIR.mkdir(exist_ok=True)
+
+# runserver serves static files from the finders; WhiteNoise wants STATIC_ROOT to exist all the same.
+from .base import STATIC_ROOT  # noqa: E402
+
+STATIC_ROOT.mkdir(exist_ok=True)

@@ -1,0 +1,127 @@
+"""The demo hub follows hub-facts.md exactly."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db.models import Count
+
+from cohorts.models import AttendanceRecord, CourseSession, EnrolmentStatus, FacilityVisit, SessionStatus
+from trainees.models import Country, Trainee, TraineeCategory
+
+pytestmark = pytest.mark.django_db
+
+# hub-facts.md, "The July 2022 cohort: 150 trainees, 26 countries".
+JULY_2022 = {
+    "AR": 5, "BD": 4, "BW": 6, "BR": 2, "CL": 2, "CM": 2, "EG": 11, "ET": 10, "SV": 6, "GH": 4, "KE": 3,
+    "KR": 33, "MY": 6, "MA": 2, "NG": 8, "NP": 1, "PA": 5, "RW": 5, "ZA": 3, "SN": 3, "TZ": 5, "TH": 6,
+    "TN": 6, "UG": 3, "UY": 1, "VN": 8,
+}
+SCRIPTS = {
+    "KR": r"[\uac00-\ud7a3]",          # Hangul
+    "EG": r"[\u0600-\u06ff]", "MA": r"[\u0600-\u06ff]", "TN": r"[\u0600-\u06ff]",  # Arabic
+    "ET": r"[\u1200-\u137f]",          # Ethiopic (Amharic)
+    "TH": r"[\u0e00-\u0e7f]",          # Thai
+    "BD": r"[\u0980-\u09ff]",          # Bengali
+    "NP": r"[\u0900-\u097f]",          # Devanagari
+    "VN": r"[^\x00-\x7f]",          # Vietnamese diacritics
+}
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """Seed once for the module, inside a transaction rolled back at its end."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        with transaction.atomic():
+            out = StringIO()
+            call_command("seed_demo", stdout=out)
+            yield out.getvalue()
+            transaction.set_rollback(True)
+
+
+def _row_counts():
+    return {m._meta.label: m.objects.count() for m in apps.get_models()}
+
+
+def test_the_july_cohort_is_150_trainees_from_26_countries_as_in_hub_facts(seeded):
+    by_country = dict(Trainee.objects.values_list("country__code").annotate(n=Count("id")))
+    assert {str(code): n for code, n in by_country.items()} == JULY_2022
+    assert Trainee.objects.count() == 150
+    abroad = Trainee.objects.exclude(country__is_host=True)
+    assert abroad.count() == 117
+    assert abroad.values("country").distinct().count() == 25
+    korean = Trainee.objects.filter(country__code="KR")
+    assert korean.count() == 33
+    assert set(korean.values_list("category", flat=True)) == {TraineeCategory.KOREA_INDUSTRY}
+    assert not abroad.filter(category=TraineeCategory.KOREA_INDUSTRY).exists()
+
+
+def test_both_2022_sessions_exist_with_timetables_visits_and_attendance(seeded):
+    july = CourseSession.objects.get(code="BDM-2022-07")
+    october = CourseSession.objects.get(code="GXP-2022-10")
+    assert (str(july.start_date), str(july.end_date)) == ("2022-07-18", "2022-07-29")
+    assert july.start_date.weekday() == 0 and july.end_date.weekday() == 4  # Monday to Friday
+    assert "Hoam Faculty House" in july.venue and "Seoul National University" in july.venue
+    assert july.slots.first().title == "Opening ceremony and orientation"
+    assert october.start_date.month == october.end_date.month == 10 and october.start_date.year == 2022
+    assert july.status == october.status == SessionStatus.CLOSED
+    # Every curriculum area of the July course is taught in its timetable.
+    assert set(july.slots.exclude(module=None).values_list("module", flat=True)) == set(
+        july.course.modules.values_list("pk", flat=True)
+    )
+    assert july.course.modules.count() == 9
+    assert july.enrolments.count() == 150
+    assert FacilityVisit.objects.filter(session=july).count() >= 2
+    # Attendance for every July slot of every trainee, and for every visit participant.
+    assert AttendanceRecord.objects.filter(slot__session=july).count() == 150 * july.slots.count()
+    participants = sum(v.participants.count() for v in july.visits.all())
+    assert participants == 150
+    assert AttendanceRecord.objects.filter(visit__session=july).count() == participants
+
+
+def test_completion_follows_attendance(seeded):
+    july = CourseSession.objects.get(code="BDM-2022-07")
+    statuses = dict(july.enrolments.values_list("status").annotate(n=Count("id")))
+    assert set(statuses) == {EnrolmentStatus.COMPLETED, EnrolmentStatus.ATTENDED}
+    assert statuses[EnrolmentStatus.ATTENDED] >= 1
+
+
+def test_names_are_in_each_countrys_usual_script(seeded):
+    for code, script in SCRIPTS.items():
+        names = list(Trainee.objects.filter(country__code=code).values_list("native_name", flat=True))
+        assert names and all(re.search(script, name) for name in names), (code, names)
+    latin_only = Trainee.objects.filter(country__code__in=["GH", "KE", "NG"])
+    assert all(t.given_name.isascii() and t.family_name.isascii() for t in latin_only)
+
+
+def test_countries_carry_who_region_and_income_group(seeded):
+    assert Country.objects.count() >= 26
+    korea = Country.objects.get(code="KR")
+    assert (korea.is_host, korea.who_region) == (True, "WPRO")
+    assert Country.objects.get(code="ET").who_region == "AFRO"
+    assert Country.objects.get(code="EG").who_region == "EMRO"
+
+
+def test_the_seed_prints_the_demo_logins_and_they_work(seeded, client):
+    for email in ("admin@hub.example", "staff@hub.example", "coordinator@hub.example"):
+        assert email in seeded
+        assert client.login(email=email, password="hubportal-demo")
+    trainee = Trainee.objects.exclude(user=None).get()
+    assert trainee.email in seeded
+
+
+def test_running_the_seed_again_changes_nothing(seeded):
+    before = _row_counts()
+    july = CourseSession.objects.get(code="BDM-2022-07")
+    statuses_before = list(july.enrolments.order_by("pk").values_list("pk", "status", "status_changed_at"))
+    out = StringIO()
+
+    call_command("seed_demo", stdout=out)
+
+    assert "nothing changed" in out.getvalue()
+    assert _row_counts() == before
+    assert list(july.enrolments.order_by("pk").values_list("pk", "status", "status_changed_at")) == statuses_before

@@ -1,0 +1,89 @@
+"""Every admin list page answers in the same number of SQL queries for few rows and for many."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cohorts.models import EnrolmentStatus
+from cohorts.services import attendance_mark, facility_visit_set_participants
+
+from ..cohorts.factories import CourseSessionFactory, EnrolmentFactory, FacilityVisitFactory, TimetableSlotFactory
+from ..curriculum.factories import ModuleFactory
+from ..trainees.factories import CountryFactory, OrganisationFactory, TraineeFactory
+
+pytestmark = pytest.mark.django_db
+
+COUNTRIES = [("GH", "Ghana"), ("KE", "Kenya"), ("NG", "Nigeria"), ("SN", "Senegal"), ("VN", "Vietnam"),
+             ("TH", "Thailand"), ("EG", "Egypt"), ("BD", "Bangladesh")]
+
+
+def _grow(n, actor):
+    """Add n of everything: countries, organisations, trainees, sessions with slots, visits, attendance."""
+    for i in range(n):
+        code, name = COUNTRIES[i % len(COUNTRIES)]
+        country = CountryFactory(code=code, name=name)
+        session = CourseSessionFactory()
+        ModuleFactory(course=session.course)
+        slot = TimetableSlotFactory(session=session)
+        enrolment = EnrolmentFactory(
+            session=session, status=EnrolmentStatus.CONFIRMED,
+            trainee=TraineeFactory(country=country, organisation=OrganisationFactory(country=country)),
+        )
+        visit = FacilityVisitFactory(session=session, host=OrganisationFactory(country=country))
+        facility_visit_set_participants(actor=actor, visit=visit, enrolments=[enrolment])
+        attendance_mark(actor=actor, slot=slot, statuses={enrolment.pk: "present"})
+        attendance_mark(actor=actor, visit=visit, statuses={enrolment.pk: "late"})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/trainees/trainee/",
+        "/admin/trainees/trainee/?country__who_region=AFRO&category=lmic_production",
+        "/admin/trainees/organisation/",
+        "/admin/trainees/country/",
+        "/admin/cohorts/coursesession/",
+        "/admin/cohorts/enrolment/",
+        "/admin/cohorts/enrolment/?status=confirmed&o=7",
+        "/admin/cohorts/timetableslot/",
+        "/admin/cohorts/facilityvisit/",
+        "/admin/cohorts/attendancerecord/",
+        "/admin/curriculum/course/",
+        "/admin/curriculum/module/",
+        "/admin/audit/auditentry/",
+    ],
+)
+def test_admin_list_query_count_does_not_grow_with_rows(superuser, client, django_assert_num_queries, url):
+    client.force_login(superuser)
+    _grow(3, superuser)
+    client.get(url)  # warm the per-process caches (content types, permissions)
+    with CaptureQueriesContext(connection) as few:
+        response = client.get(url)
+    assert response.status_code == 200
+
+    _grow(12, superuser)
+    with django_assert_num_queries(len(few)):
+        response = client.get(url)
+    assert response.status_code == 200
+
+
+def test_session_page_with_its_timetable_and_cohort_does_not_grow_with_the_cohort(
+    superuser, client, django_assert_num_queries
+):
+    client.force_login(superuser)
+    session = CourseSessionFactory(capacity=200)
+    url = f"/admin/cohorts/coursesession/{session.pk}/change/"
+
+    def add(n):
+        for _ in range(n):
+            EnrolmentFactory(session=session)
+            TimetableSlotFactory(session=session, module=ModuleFactory(course=session.course))
+
+    add(3)
+    client.get(url)  # warm the per-process caches (content types, permissions)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    add(20)
+    with django_assert_num_queries(len(few)):
+        response = client.get(url)
+    assert response.content.decode().count('class="form-row') >= 46
