@@ -78,6 +78,19 @@ class NominationFormSet(forms.BaseInlineFormSet):
         if wanted and self.instance.pk and self.instance.status == SessionStatus.CLOSED:
             raise ValidationError(_("%(session)s is closed: it takes no more nominations.") % {
                 "session": self.instance.code})
+        already = set(
+            Enrolment.objects.filter(
+                session=self.instance, trainee__in=[f.cleaned_data["trainee"] for f in wanted]
+            ).values_list("trainee_id", flat=True)
+        ) if self.instance.pk else set()
+        seen = set()
+        for form in wanted:
+            trainee = form.cleaned_data["trainee"]
+            if trainee.pk in already:
+                form.add_error("trainee", _("%(trainee)s is already enrolled in this session.") % {"trainee": trainee})
+            elif trainee.pk in seen:
+                form.add_error("trainee", _("%(trainee)s is nominated twice here.") % {"trainee": trainee})
+            seen.add(trainee.pk)
 
     def save(self, commit=True):
         enrolments = []

@@ -1,0 +1,53 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from cohorts.models import EnrolmentStatus
+
+from ..cohorts.factories import CourseSessionFactory, EnrolmentFactory
+from ..conftest import PASSWORD
+from ..trainees.factories import TraineeFactory
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+
+def test_the_email_is_the_login_whatever_its_letter_case(client, trainee_user):
+    response = client.post("/accounts/login/", {"login": "TRAINEE@Hub.Test", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/").context["user"] == trainee_user
+
+
+def test_a_wrong_password_is_refused_with_a_message(client, trainee_user):
+    response = client.post("/accounts/login/", {"login": "trainee@hub.test", "password": "nope"})
+    assert response.status_code == 200
+    assert "not correct" in response.content.decode()
+
+
+def test_two_accounts_cannot_share_an_email_in_different_cases():
+    User.objects.create_user(email="kim@ivi.test", password=PASSWORD)
+    with pytest.raises(ValidationError):
+        User.objects.create_user(email="Kim@IVI.test", password=PASSWORD)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User(email="KIM@ivi.test").save()
+
+
+def test_nobody_can_sign_up_on_their_own(client):
+    response = client.get("/accounts/signup/")
+    assert "closed" in response.content.decode().lower()
+    client.post("/accounts/signup/", {"email": "x@y.test", "password1": "Long-pass-123", "password2": "Long-pass-123"})
+    assert not User.objects.filter(email="x@y.test").exists()
+
+
+def test_a_trainee_sees_their_own_programme_on_the_home_page(client, trainee_user):
+    trainee = TraineeFactory(user=trainee_user, given_name="Min-jun", family_name="Kim", native_name="김민준")
+    session = CourseSessionFactory(code="BDM-2022-07")
+    EnrolmentFactory(trainee=trainee, session=session, status=EnrolmentStatus.COMPLETED)
+    EnrolmentFactory(session=CourseSessionFactory(code="GXP-2022-10"))  # someone else's
+    client.force_login(trainee_user)
+
+    page = client.get("/").content.decode()
+
+    assert "BDM-2022-07" in page and "Completed" in page
+    assert "GXP-2022-10" not in page
