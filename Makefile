@@ -1,0 +1,61 @@
+# HubPortal developer commands. `make` lists them.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+MANAGE := $(PYTHON) manage.py
+# python3.11 when the machine has it (Django 5.2 runs on 3.10 to 3.13); otherwise python3.
+BOOTSTRAP_PYTHON := $(or $(shell command -v python3.11 2>/dev/null),python3)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install run test bench clean
+
+help: ## list the targets
+	@echo "HubPortal: make <target>"
+	@awk -F ':.*## ' '/^[a-z]+:.*## / { printf "  %-8s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+install: $(VENV)/.installed ## create .venv and install the project with its dev tools
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PYTHON) || $(BOOTSTRAP_PYTHON) -m venv $(VENV)
+	$(PYTHON) -m pip install --upgrade pip
+	$(PYTHON) -m pip install -e ".[dev]"
+	touch $@
+
+# Without variables: SQLite and a folder broker in var/ (hubportal.settings.local). DATABASE_URL and
+# CELERY_BROKER_URL, when set, are passed through unchanged.
+run: install ## migrate, seed demo data, start a Celery worker and the development server (HOST, PORT)
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	@mkdir -p var
+	@$(VENV)/bin/celery -A hubportal worker --loglevel=info --concurrency=1 >var/celery-worker.log 2>&1 & \
+	worker=$$!; \
+	stop_worker() { trap - EXIT INT TERM; kill -TERM $$worker 2>/dev/null || true; wait $$worker 2>/dev/null || true; }; \
+	trap stop_worker EXIT; \
+	trap 'exit 130' INT TERM; \
+	echo "Celery worker started (pid $$worker), log in var/celery-worker.log"; \
+	echo ""; \
+	echo "  Portal: http://$(HOST):$(PORT)/"; \
+	echo "  Admin:  http://$(HOST):$(PORT)/admin/"; \
+	echo ""; \
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+# makemigrations compares the models with the migration files; it also checks the history of a
+# database, which with the test settings may not exist (pytest creates test_hubportal): in-memory SQLite.
+test: install ## check migrations and the system, then run the tests (real PostgreSQL and Redis)
+	DJANGO_SETTINGS_MODULE=hubportal.settings.test DATABASE_URL=sqlite://:memory: \
+		$(MANAGE) makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=hubportal.settings.test $(MANAGE) check
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: install ## run every tests/bench/bench_*.py script
+	@shopt -s nullglob; \
+	scripts=(tests/bench/bench_*.py); \
+	if (( $${#scripts[@]} == 0 )); then echo "no benchmarks yet"; exit 0; fi; \
+	for script in "$${scripts[@]}"; do echo "== $$script"; $(PYTHON) "$$script"; done
+
+clean: ## remove local state (var/) and collected static files
+	rm -rf var staticfiles

@@ -1,0 +1,55 @@
+"""Fixtures shared by every test package."""
+
+# The processes of a deployment (a real Celery worker, the test database's URL) are defined beside
+# their own tests; imported here so that any package (certificates, ...) can ask for them.
+from tests.hubportal.conftest import celery_worker, test_database_url  # noqa: F401
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from hubportal.users.roles import Role, roles_sync
+
+PASSWORD = "test-password-1"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Files written by a test land in a folder of its own, gone afterwards."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def role_groups(db):
+    return roles_sync()
+
+
+def _user(email, *, groups=(), **extra):
+    user = get_user_model().objects.create_user(email=email, password=PASSWORD, **extra)
+    user.groups.add(*groups)
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    return get_user_model().objects.create_superuser(email="root@hub.test", password=PASSWORD)
+
+
+@pytest.fixture
+def hub_staff(role_groups):
+    return _user("staff@hub.test", groups=[role_groups[Role.HUB_STAFF]], is_staff=True)
+
+
+@pytest.fixture
+def coordinator(role_groups):
+    return _user("coordinator@hub.test", groups=[role_groups[Role.COORDINATORS]], is_staff=True)
+
+
+@pytest.fixture
+def trainee_user(role_groups):
+    return _user("trainee@hub.test", groups=[role_groups[Role.TRAINEES]])
+
+
+@pytest.fixture
+def staff_client(client, hub_staff):
+    client.force_login(hub_staff)
+    return client
