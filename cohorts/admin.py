@@ -26,6 +26,16 @@ def _errors_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+class ListedOnlyInline(admin.TabularInline):
+    """Rows shown for reference: they are added and changed elsewhere, through the services."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 # --- Sessions ---------------------------------------------------------------------------------
 
 
@@ -48,23 +58,18 @@ class TimetableSlotInline(admin.TabularInline):
         return formset
 
 
-class EnrolmentInline(admin.TabularInline):
+class EnrolmentInline(ListedOnlyInline):
     """The cohort as it stands. Statuses change through the enrolment list's actions, which keep
     the path and the capacity; here only the nominating body can be corrected."""
 
     model = Enrolment
     fields = ["trainee", "trainee_country", "status", "nominated_by", "nominating_body_name", "status_changed_at"]
     readonly_fields = ["trainee", "trainee_country", "status", "status_changed_at"]
-    extra = 0
-    can_delete = False
     show_change_link = True
     verbose_name_plural = _("enrolments")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("trainee__country", "session")
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("country"))
     def trainee_country(self, obj):
@@ -198,18 +203,13 @@ class CourseSessionAdmin(admin.ModelAdmin):
 # --- Enrolments -------------------------------------------------------------------------------
 
 
-class StatusHistoryInline(admin.TabularInline):
+class StatusHistoryInline(ListedOnlyInline):
     model = EnrolmentStatusChange
     fields = ["changed_at", "from_status", "to_status", "changed_by", "note"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("changed_by")
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class EnrolmentAddForm(forms.ModelForm):
@@ -309,21 +309,16 @@ class EnrolmentAdmin(admin.ModelAdmin):
         obj.pk = services.trainee_enroll(actor=request.user, **form.cleaned_data).pk
 
 
-class TraineeEnrolmentInline(admin.TabularInline):
+class TraineeEnrolmentInline(ListedOnlyInline):
     model = Enrolment
     fk_name = "trainee"
     fields = ["session", "status", "nominated_by", "status_changed_at"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
     verbose_name_plural = _("sessions")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("session__course")
-
-    def has_add_permission(self, request, obj=None):
-        return False
+        return super().get_queryset(request).select_related("session__course", "trainee")
 
 
 # The trainee page shows the trainee's sessions; registered from here so that trainees never
