@@ -49,5 +49,6 @@ def test_a_trainee_sees_their_own_programme_on_the_home_page(client, trainee_use
 
     page = client.get("/").content.decode()
 
+    assert "김민준" in page
     assert "BDM-2022-07" in page and "Completed" in page
     assert "GXP-2022-10" not in page
