@@ -38,6 +38,9 @@ _NOT_TEXT_MAGICS = (
     (b"GIF8", "image"),
 )
 
+# hubportal.exports puts a quote before a cell that a spreadsheet would run as a formula; a file
+# exported here and imported again gets its cells back as they were typed.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
@@ -64,7 +67,8 @@ class Table:
     allowed, a CSV row the csv module cannot parse, a workbook damaged past its first rows). Each
     item is `(row number, cells)`: the number as a spreadsheet shows the row (blank rows and the
     header counted, the first row is 1), and the cells padded with "" or cut to len(headers).
-    Blank rows are skipped.
+    Blank rows are skipped, and a quote that an export put before a formula-like cell ("'+49 ...")
+    is taken off again.
     """
 
     headers: list[str]
@@ -354,6 +358,9 @@ def _data_rows(records: Iterable[tuple[int, list[str]]], width: int, max_rows: i
             del cells[width:]
         if not any(cells):
             continue
+        for index, cell in enumerate(cells):
+            if cell[:1] == "'" and cell[1:].lstrip(" ")[:1] in _FORMULA_STARTS:
+                cells[index] = cell[1:]
         count += 1
         if count > max_rows:
             raise UnreadableFile(_("The file has more than %(limit)s rows; split it into smaller files.") % {

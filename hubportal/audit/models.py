@@ -20,10 +20,11 @@ class AuditEntry(models.Model):
         help_text=_("Empty when the system acted on its own (a command, a background job)."),
     )
     action = models.CharField(_("action"), max_length=64, db_index=True)
-    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    target_id = models.CharField(max_length=64)
+    # Empty for writes that span many records, such as a bulk import: `data` then says what.
+    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
     target = GenericForeignKey("target_type", "target_id")
-    target_repr = models.CharField(_("record"), max_length=255)
+    target_repr = models.CharField(_("record"), max_length=255, blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
 
     class Meta:

@@ -421,3 +421,9 @@ def test_max_rows_argument_overrides_the_setting_for_workbooks_too():
 )
 def test_header_spellings_compare_ignoring_case_spaces_and_punctuation(header, key):
     assert normalise_header(header) == key
+
+
+def test_a_cell_an_export_neutralised_comes_back_as_it_was_typed():
+    table = read_table("Email,Phone,Note\r\na@b.test,'+49 30 1234,'=1+1\r\nc@d.test,'plain,it's\r\n".encode())
+    assert [cells for _number, cells in table.rows] == [
+        ["a@b.test", "+49 30 1234", "=1+1"], ["c@d.test", "'plain", "it's"]]
