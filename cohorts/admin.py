@@ -5,10 +5,14 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from hubportal.importexport import HubImportExportMixin, ImporterResource, OptionalSessionImportForm, SessionImportForm
 from trainees.admin import TraineeAdmin
+from trainees.imports import TRAINEE_COLUMNS
 from trainees.models import Trainee
+from trainees.resources import TraineeExportResource
 
-from . import selectors, services
+from . import imports, selectors, services
+from .resources import AttendanceExportResource, EnrolmentExportResource
 from .models import (
     SEAT_HOLDING_STATUSES,
     AttendanceRecord,
@@ -247,8 +251,29 @@ def _status_action(to_status: str, description):
     return admin.action(description=description, permissions=["change"])(action)
 
 
+class EnrolmentImporter(ImporterResource):
+    display_name = _("Enrolments")
+    importer = staticmethod(imports.enrolments_import)
+    columns = imports.ENROLMENT_COLUMNS
+
+
+class AttendanceImporter(ImporterResource):
+    display_name = _("Attendance")
+    importer = staticmethod(imports.attendance_import)
+    columns = imports.ATTENDANCE_COLUMNS
+
+
+class TraineeImporter(ImporterResource):
+    display_name = _("Trainees")
+    importer = staticmethod(imports.trainees_import_into_session)
+    columns = TRAINEE_COLUMNS
+
+
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(HubImportExportMixin, admin.ModelAdmin):
+    import_resource = EnrolmentImporter
+    export_resource = EnrolmentExportResource
+    import_form_class = SessionImportForm
     list_display = [
         "trainee", "trainee_country", "session", "status", "nominated_by", "status_changed_at", "attendance",
     ]
@@ -327,7 +352,10 @@ admin.site.unregister(Trainee)
 
 
 @admin.register(Trainee)
-class TraineeWithEnrolmentsAdmin(TraineeAdmin):
+class TraineeWithEnrolmentsAdmin(HubImportExportMixin, TraineeAdmin):
+    import_resource = TraineeImporter
+    export_resource = TraineeExportResource
+    import_form_class = OptionalSessionImportForm
     inlines = [TraineeEnrolmentInline]
 
 
@@ -386,7 +414,10 @@ class FacilityVisitAdmin(admin.ModelAdmin):
 
 
 @admin.register(AttendanceRecord)
-class AttendanceRecordAdmin(admin.ModelAdmin):
+class AttendanceRecordAdmin(HubImportExportMixin, admin.ModelAdmin):
+    import_resource = AttendanceImporter
+    export_resource = AttendanceExportResource
+    import_form_class = SessionImportForm
     list_display = ["trainee", "session", "occasion", "status", "marked_by", "marked_at"]
     list_filter = ["status", "enrolment__session", "enrolment__trainee__country"]
     list_select_related = [

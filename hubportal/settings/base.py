@@ -160,6 +160,21 @@ CELERY_TASK_SOFT_TIME_LIMIT = 50 * 60
 CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# --- Bulk import and export (coordinators' CSV / XLSX files) ----------------------------------
+# Bounds on what one upload may hold: a nomination list is a few hundred rows; these leave room
+# for a whole programme's history without letting one file exhaust a worker.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=25 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+# An XLSX file is a zip: what it may expand to, in all and relative to its compressed size.
+IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES", default=300 * 1024 * 1024)
+IMPORT_XLSX_MAX_RATIO = 200
+# An admin import's uploaded file waits for the confirmation this long at most, then is deleted.
+IMPORT_UPLOAD_MAX_AGE_SECONDS = 30 * 60
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "hubportal.importexport.ExpiringUploadStorage"
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # the services write the audit log
+
 # --- Logging -----------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
