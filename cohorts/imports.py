@@ -2,6 +2,7 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -199,11 +200,8 @@ def enrolments_import(*, actor, table: Table, session: CourseSession, dry_run: b
         else:
             to_create.append(enrolment)
         changes.append((enrolment, start, steps))
-        report.outcomes.append(RowOutcome(row.row, action, str(row.trainee), {
-            _("Trainee"): str(row.trainee), _("Email"): row.trainee.email,
-            _("Status"): str(EnrolmentStatus(enrolment.status).label),
-            _("Nominated by"): str(NominatingBody(enrolment.nominated_by).label) if enrolment.nominated_by else "",
-        }, diff))
+        report.outcomes.append(RowOutcome(row.row, action, row.trainee.email, partial(_describe_enrolment, enrolment),
+                                          diff))
     if seats > session.capacity:
         report.problems.append(Problem(1, "", _(
             "%(session)s has %(capacity)s places; after this file %(seats)s trainees would hold one (confirmed, "
@@ -261,7 +259,7 @@ def trainees_import_into_session(*, actor, table: Table, session: CourseSession 
         if report.problems:
             transaction.set_rollback(True)
             return report
-        emails = [o.values[_("Email")] for o in report.outcomes]
+        emails = [o.key for o in report.outcomes]
         if dry_run:
             enrolled = set(Enrolment.objects.filter(session=session, trainee__email__in=emails)
                            .values_list("trainee__email", flat=True))
@@ -382,21 +380,20 @@ def attendance_import(*, actor, table: Table, session: CourseSession, dry_run: b
         for occasion in row.occasions:
             kind = type(occasion).__name__
             record = existing.get((row.enrolment.pk, kind, occasion.pk))
-            values = {_("Trainee"): str(row.enrolment.trainee), _("Email"): row.enrolment.trainee.email,
-                      _("Slot or visit"): str(occasion), _("Attendance"): str(AttendanceStatus(row.status).label)}
+            describe = partial(_describe_attendance, row.enrolment, occasion, row.status)
             if record is None:
                 to_create.append(AttendanceRecord(
                     enrolment=row.enrolment, status=row.status, marked_by=marker, marked_at=now,
                     **({"slot": occasion} if kind == "TimetableSlot" else {"visit": occasion})))
-                report.outcomes.append(RowOutcome(row.row, Action.CREATE, str(row.enrolment.trainee), values))
+                report.outcomes.append(RowOutcome(row.row, Action.CREATE, row.enrolment.trainee.email, describe))
             elif record.status != row.status:
                 old = str(AttendanceStatus(record.status).label)
                 record.status, record.marked_by, record.marked_at = row.status, marker, now
                 to_update.append(record)
-                report.outcomes.append(RowOutcome(row.row, Action.UPDATE, str(row.enrolment.trainee), values,
-                                                  {"status": (old, values[_("Attendance")])}))
+                report.outcomes.append(RowOutcome(row.row, Action.UPDATE, row.enrolment.trainee.email, describe,
+                                                  {"attendance": (old, str(AttendanceStatus(row.status).label))}))
             else:
-                report.outcomes.append(RowOutcome(row.row, Action.UNCHANGED, str(row.enrolment.trainee), values))
+                report.outcomes.append(RowOutcome(row.row, Action.UNCHANGED, row.enrolment.trainee.email, describe))
     if dry_run:
         return report
     with transaction.atomic():
@@ -457,3 +454,16 @@ def _occasions(cell, session, slots_by_day, slots_by_title, visits, participants
         return None
     problem("date", _("%(session)s has nothing on %(day)s.") % {"session": session.code, "day": day.isoformat()})
     return None
+
+
+def _describe_enrolment(enrolment: Enrolment) -> dict[str, str]:
+    return {
+        _("Trainee"): str(enrolment.trainee), _("Email"): enrolment.trainee.email,
+        _("Status"): str(EnrolmentStatus(enrolment.status).label),
+        _("Nominated by"): str(NominatingBody(enrolment.nominated_by).label) if enrolment.nominated_by else "",
+    }
+
+
+def _describe_attendance(enrolment: Enrolment, occasion, status: str) -> dict[str, str]:
+    return {_("Trainee"): str(enrolment.trainee), _("Email"): enrolment.trainee.email,
+            _("Slot or visit"): str(occasion), _("Attendance"): str(AttendanceStatus(status).label)}

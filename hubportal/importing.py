@@ -6,7 +6,7 @@ management commands.
 """
 
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,12 +39,14 @@ class Action:
 
 @dataclass
 class RowOutcome:
-    """What the import does (or would do) with one row, for the preview."""
+    """What the import does (or would do) with one row."""
 
     row: int
     action: str
-    label: str
-    values: dict[str, str]
+    key: str  # what identifies the row's record, e.g. the trainee's email
+    # The row as the preview shows it, {column: value}: called only for the rows a preview shows,
+    # since rendering every row of a large file would cost more than importing it.
+    describe: Callable[[], dict[str, str]]
     changes: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
@@ -94,10 +96,11 @@ class ImportReport:
         rows = []
         for outcome in self.outcomes[: self.PREVIEW_ROWS]:
             changed = {_column_of(name, self.columns): old for name, (old, _new) in outcome.changes.items()}
+            values = outcome.describe()
             rows.append({
                 "row": outcome.row,
                 "action": outcome.action,
-                "cells": [(outcome.values.get(column, ""), changed.get(column)) for column in self.columns],
+                "cells": [(values.get(column, ""), changed.get(column)) for column in self.columns],
             })
         return rows
 

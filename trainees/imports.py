@@ -1,6 +1,7 @@
 """Coordinators' import of trainees (and their organisations) from a nomination list."""
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -184,7 +185,7 @@ def trainees_import(*, actor, table: Table, dry_run: bool, file_name: str = "", 
                 phone=values.get("phone", ""),
             )
             to_create.append(trainee)
-            outcome = RowOutcome(row.row, Action.CREATE, f"{trainee.full_name} <{row.email}>", _preview(trainee))
+            outcome = RowOutcome(row.row, Action.CREATE, row.email, partial(_preview, trainee))
         else:
             wanted = {name: values[name] for name in ("given_name", "family_name", "native_name", "job_title",
                                                         "category", "phone") if name in values}
@@ -202,7 +203,7 @@ def trainees_import(*, actor, table: Table, dry_run: bool, file_name: str = "", 
             action = Action.UPDATE if changes else Action.UNCHANGED
             if changes:
                 to_update.append(trainee)
-            outcome = RowOutcome(row.row, action, f"{trainee.full_name} <{row.email}>", _preview(trainee), changes)
+            outcome = RowOutcome(row.row, action, row.email, partial(_preview, trainee), changes)
         report.outcomes.append(outcome)
     if new_organisations:
         report.notes.append(_("New organisations: %(names)s.") % {

@@ -1,0 +1,187 @@
+"""Trainee import speed: the project's importer beside django-import-export's per-row import and a
+bare bulk_create of the same trainees, each measured in a process of its own, in one run.
+
+    python tests/bench/bench_import.py [--rows 10000] [--big 100000]
+
+Uses PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/hubportal_bench; the
+database is created and migrated when missing). Prints rows per second, the ratios, peak memory
+(the process's maximum resident set) and the SQL queries each import made.
+"""
+
+import argparse
+import csv
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hubportal_bench")
+os.environ["DJANGO_SETTINGS_MODULE"] = "hubportal.settings.test"
+
+COUNTRIES = ["GH", "KE", "NG", "EG", "ET", "VN", "TH", "BD", "KR", "ZA"]
+
+
+def make_csv(rows: int) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Given name", "Family name", "Email", "Country", "Organisation", "Job title", "Category"])
+    for i in range(rows):
+        code = COUNTRIES[i % len(COUNTRIES)]
+        writer.writerow([f"Given{i}", f"Family{i % 997}", f"trainee{i}@bench.example", code,
+                         f"Institute {code} {i % 5}", "QC Analyst", "lmic_production"])
+    return out.getvalue().encode()
+
+
+def setup_database():
+    import psycopg2
+    import django
+    from django.conf import settings as _settings  # noqa: F401
+
+    url = os.environ["DATABASE_URL"]
+    name = url.rsplit("/", 1)[1]
+    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if not cursor.fetchone():
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("loaddata", "countries", verbosity=0)
+
+
+def reset():
+    """Empty the tables an import writes, and create the organisations (so all three find them)."""
+    from django.db import connection
+
+    from trainees.models import Country, Organisation
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE trainees_trainee, trainees_organisation, audit_auditentry RESTART IDENTITY CASCADE")
+    countries = {str(c.code): c for c in Country.objects.filter(code__in=COUNTRIES)}
+    Organisation.objects.bulk_create(
+        Organisation(name=f"Institute {code} {n}", country=countries[code], kind="vaccine_manufacturer")
+        for code in COUNTRIES for n in range(5)
+    )
+
+
+def run_ours(data: bytes):
+    from hubportal.tabular import read_table
+    from trainees.imports import trainees_import
+
+    report = trainees_import(actor=None, table=read_table(data), dry_run=False, file_name="bench.csv")
+    assert report.ok and report.created == data.count(b"\n") - 1, report.summary()
+
+
+def run_import_export(data: bytes):
+    import tablib
+    from import_export import fields, resources, widgets
+
+    from trainees.models import Country, Organisation, Trainee
+
+    class CountryCodeWidget(widgets.ForeignKeyWidget):
+        pass
+
+    class TraineeResource(resources.ModelResource):
+        country = fields.Field(attribute="country", column_name="Country",
+                               widget=CountryCodeWidget(Country, field="code"))
+        organisation = fields.Field(attribute="organisation", column_name="Organisation",
+                                    widget=widgets.ForeignKeyWidget(Organisation, field="name"))
+        email = fields.Field(attribute="email", column_name="Email")
+        given_name = fields.Field(attribute="given_name", column_name="Given name")
+        family_name = fields.Field(attribute="family_name", column_name="Family name")
+        job_title = fields.Field(attribute="job_title", column_name="Job title")
+        category = fields.Field(attribute="category", column_name="Category")
+
+        class Meta:
+            model = Trainee
+            import_id_fields = ("email",)
+            fields = ("email", "given_name", "family_name", "country", "organisation", "job_title", "category")
+
+    dataset = tablib.Dataset().load(data.decode(), format="csv")
+    result = TraineeResource().import_data(dataset, dry_run=False, raise_errors=True)
+    assert result.totals["new"] == len(dataset), result.totals
+
+
+def run_bulk_create(data: bytes):
+    from trainees.models import Country, Organisation, Trainee
+
+    rows = list(csv.DictReader(io.StringIO(data.decode())))
+    countries = {str(c.code): c for c in Country.objects.all()}
+    organisations = {(o.country_id, o.name): o for o in Organisation.objects.all()}
+    Trainee.objects.bulk_create(
+        Trainee(given_name=r["Given name"], family_name=r["Family name"], email=r["Email"],
+                country=countries[r["Country"]],
+                organisation=organisations[(countries[r["Country"]].pk, r["Organisation"])],
+                job_title=r["Job title"], category=r["Category"])
+        for r in rows
+    )
+
+
+def _queries(count: int) -> str:
+    # Django keeps the last 9,000 queries of a connection: a count that reaches it is a floor.
+    return f">={count}" if count >= 9000 else str(count)
+
+
+RUNNERS = {"ours": run_ours, "import_export": run_import_export, "bulk_create": run_bulk_create}
+
+
+def measure_one(kind: str, rows: int) -> dict:
+    """In this process: prepare, then time one import; report time, peak RSS and queries."""
+    import django
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    django.setup()
+    reset()
+    data = make_csv(rows)
+    with CaptureQueriesContext(connection) as queries:
+        start = time.perf_counter()
+        RUNNERS[kind](data)
+        elapsed = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"kind": kind, "rows": rows, "seconds": elapsed, "peak_mb": peak_mb, "queries": len(queries)}
+
+
+def spawn(kind: str, rows: int) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--one", kind, "--rows", str(rows)], check=True,
+                         capture_output=True, text=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--big", type=int, default=100_000, help="rows of the out-of-memory check (0: skip)")
+    parser.add_argument("--one", choices=RUNNERS, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure_one(args.one, args.rows)))
+        return
+    setup_database()
+    results = {kind: spawn(kind, args.rows) for kind in ("ours", "import_export", "bulk_create")}
+    ours, ie, bulk = results["ours"], results["import_export"], results["bulk_create"]
+    print(f"Trainee import of {args.rows:,} CSV rows (PostgreSQL), each in a fresh process:")
+    for label, r in (("project importer", ours), ("(a) import-export per-row", ie), ("(b) bare bulk_create", bulk)):
+        print(f"  {label:<28} {r['seconds']:8.2f} s  {r['rows'] / r['seconds']:10,.0f} rows/s  "
+              f"peak {r['peak_mb']:6.0f} MB  {_queries(r['queries']):>7} queries")
+    print(f"  speed-up over (a): {ie['seconds'] / ours['seconds']:.1f}x   (goal: at least 10x)")
+    print(f"  cost against (b):  {ours['seconds'] / bulk['seconds']:.2f}x   (goal: within 3x)")
+    print(f"  peak memory:       {ours['peak_mb']:.0f} MB   (goal: under 300 MB)")
+    if args.big:
+        big = spawn("ours", args.big)
+        print(f"  {args.big:,} rows: {big['seconds']:.1f} s, {big['rows'] / big['seconds']:,.0f} rows/s, "
+              f"peak {big['peak_mb']:.0f} MB, {_queries(big['queries'])} queries")
+
+
+if __name__ == "__main__":
+    main()
