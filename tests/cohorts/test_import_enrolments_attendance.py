@@ -179,3 +179,27 @@ def test_attendance_needs_a_date_or_a_slot_column(session):
     report = attend([["Email", "Attendance"], ["a@x.test", "present"]], session)
     assert [str(p) for p in report.problems] == [
         "Row 1: the file needs a “Date” or a “Slot” column to say when."]
+
+
+def test_enrolment_and_attendance_imports_take_the_same_queries_for_few_and_many_rows(django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def prepare(n):
+        session = CourseSessionFactory(capacity=500)
+        TimetableSlotFactory(session=session, date=session.start_date, start_time=dt.time(9), end_time=dt.time(12))
+        trainees = [TraineeFactory() for _ in range(n)]
+        return session, trainees
+
+    def run(session, trainees):
+        enrol([["Email", "Status"]] + [[t.email, "confirmed"] for t in trainees], session)
+        attend([["Email", "Date", "Attendance"]] + [[t.email, str(session.start_date), "present"] for t in trainees],
+               session)
+
+    few = prepare(3)
+    with CaptureQueriesContext(connection) as counted:
+        run(*few)
+    many = prepare(60)
+    with django_assert_num_queries(len(counted)):
+        run(*many)
+    assert AttendanceRecord.objects.filter(enrolment__session=many[0]).count() == 60

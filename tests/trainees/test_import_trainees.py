@@ -188,3 +188,27 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(django_assert_num_que
     with django_assert_num_queries(len(few)):
         run(rows(400, 1000))
     assert Trainee.objects.count() == 405
+
+
+@pytest.mark.parametrize(
+    ("spelling", "field", "value"),
+    [("E-mail", "email", "s@x.test"), ("Email address", "email", "s@x.test"), ("이메일", "email", "s@x.test"),
+     ("Given name", "given_name", "Seo-yeon"), ("First name", "given_name", "Seo-yeon"), ("이름", "given_name", "Seo-yeon"),
+     ("Surname", "family_name", "Lim"), ("Family name", "family_name", "Lim"), ("성", "family_name", "Lim"),
+     ("Organisation", "organisation", "EuBiologics"), ("Organization", "organisation", "EuBiologics"),
+     ("Institution", "organisation", "EuBiologics"), ("소속기관", "organisation", "EuBiologics"),
+     ("Position", "job_title", "QA Manager"), ("Job title", "job_title", "QA Manager"), ("직위", "job_title", "QA Manager"),
+     ("Country code", "country", "KR"), ("국가", "country", "KR"), ("Country", "country", "KR")],
+)
+def test_each_usual_header_spelling_reaches_its_field(spelling, field, value):
+    defaults = {"email": ("Email", "s@x.test"), "given_name": ("Given name", "Seo-yeon"),
+                "family_name": ("Family name", "Lim"), "country": ("Country", "KR"),
+                "organisation": ("Organisation", "EuBiologics"), "job_title": ("Job title", "QA Manager")}
+    defaults[field] = (spelling, value)
+    header, row = zip(*defaults.values())
+    report = run([list(header), list(row)])
+    assert report.ok, [str(p) for p in report.problems]
+    trainee = Trainee.objects.get()
+    assert (trainee.email, trainee.given_name, trainee.family_name, str(trainee.country.code),
+            trainee.organisation.name, trainee.job_title) == ("s@x.test", "Seo-yeon", "Lim", "KR", "EuBiologics",
+                                                              "QA Manager")
