@@ -1,0 +1,238 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from cohorts.admin import CourseSessionAdmin, EnrolmentAdmin
+from cohorts.models import CourseSession, Enrolment
+
+from . import services
+from .models import Certificate, CertificateStatus, Job, JobKind, JobStatus
+from .selectors import enrolment_eligibility
+
+
+def _jobs_url(job: Job) -> str:
+    return reverse("admin:certificates_job_changelist") + f"?id__exact={job.pk}"
+
+
+def _started(modeladmin, request, job: Job):
+    modeladmin.message_user(request, format_html(
+        _("{job} is queued: <a href=\"{url}\">follow its progress</a>."), job=job, url=_jobs_url(job)),
+        messages.SUCCESS)
+    return HttpResponseRedirect(_jobs_url(job))
+
+
+# --- Certificates --------------------------------------------------------------------------
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):
+    list_display = ["serial", "holder_name", "holder_native_name", "course_title", "year", "status", "issued_at",
+                    "file"]
+    list_filter = ["status", "course", "year", "enrolment__session"]
+    list_select_related = ["course"]
+    search_fields = ["serial", "holder_name", "holder_native_name", "enrolment__trainee__email"]
+    date_hierarchy = "issued_at"
+    actions = ["revoke", "rerender"]
+    readonly_fields = ["serial", "verification_link", "status", "holder_name", "holder_native_name", "course_title",
+                       "start_date", "end_date", "learning_hours", "issued_at", "issued_by", "revoked_at",
+                       "revoked_reason", "rendered_at", "file"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False  # certificates are issued from a session or its enrolments
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: a certificate once handed out stays on record
+
+    @admin.display(description=_("PDF"))
+    def file(self, obj):
+        if not obj.pdf:
+            return _("being rendered") if obj.rendered_at is None else "–"
+        return format_html('<a href="{}">{}</a>', reverse("certificate_download", args=[obj.verification_code]),
+                           _("download"))
+
+    @admin.display(description=_("verification page"))
+    def verification_link(self, obj):
+        url = reverse("certificate_verify", args=[obj.verification_code])
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, url)
+
+    @admin.action(description=_("Revoke (asks for a reason)"), permissions=["change"])
+    def revoke(self, request, queryset):
+        form = RevokeForm(request.POST if "reason" in request.POST else None)
+        if form.is_valid():
+            revoked = 0
+            for certificate in queryset:
+                try:
+                    services.certificate_revoke(actor=request.user, certificate=certificate,
+                                                reason=form.cleaned_data["reason"])
+                    revoked += 1
+                except ValidationError as error:
+                    self.message_user(request, " ".join(error.messages), messages.ERROR)
+            if revoked:
+                self.message_user(request, ngettext("%(count)d certificate revoked.", "%(count)d certificates revoked.",
+                                                    revoked) % {"count": revoked}, messages.SUCCESS)
+            return None
+        return TemplateResponse(request, "admin/certificates/revoke.html", {
+            **self.admin_site.each_context(request), "title": _("Revoke certificates"), "form": form,
+            "certificates": queryset, "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        })
+
+    @admin.action(description=_("Render the PDF again (same serial and code)"), permissions=["change"])
+    def rerender(self, request, queryset):
+        return _started(self, request, services.certificates_rerender(actor=request.user, certificates=queryset))
+
+
+# --- Jobs ------------------------------------------------------------------------------------
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ["id", "kind", "session", "requested_by", "progress", "created_at", "download"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["session", "requested_by"]
+    readonly_fields = ["kind", "session", "params", "requested_by", "status", "progress", "total", "done", "error",
+                       "created_at", "started_at", "finished_at", "download"]
+    fields = readonly_fields
+
+    class Media:
+        js = ["certificates/job-progress.js"]
+        css = {"all": ["certificates/job-progress.css"]}
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        # Staff see the jobs they asked for; superusers see everyone's.
+        return queryset if request.user.is_superuser else queryset.filter(requested_by=request.user)
+
+    @admin.display(description=_("progress"))
+    def progress(self, obj):
+        return format_html(
+            '<div class="job-progress" data-status-url="{url}" data-status="{status}">'
+            '<progress max="{total}" value="{done}">{percent}%</progress> '
+            '<span class="job-progress-text">{label} · {done} / {total}</span>'
+            '<span class="job-progress-error">{error}</span></div>',
+            url=reverse("job_status", args=[obj.pk]), status=obj.status, total=obj.total or 1, done=obj.done,
+            percent=obj.percent, label=obj.get_status_display(), error=obj.error,
+        )
+
+    @admin.display(description=_("file"))
+    def download(self, obj):
+        if obj.kind == JobKind.CERTIFICATES and obj.status == JobStatus.DONE and obj.session_id:
+            return format_html('<a href="{}">{}</a>', reverse("admin:certificates_certificate_changelist")
+                               + f"?enrolment__session__id__exact={obj.session_id}", _("certificates"))
+        link = format_html('<a class="job-result" href="{}">{}</a>', reverse("job_result", args=[obj.pk]),
+                           _("download"))
+        return link if obj.result else format_html('<a class="job-result" hidden href="{}">{}</a>',
+                                                   reverse("job_result", args=[obj.pk]), _("download"))
+
+
+# --- Sessions and enrolments: issuing, and who is eligible ---------------------------------------
+
+
+admin.site.unregister(CourseSession)
+
+
+@admin.register(CourseSession)
+class CourseSessionWithCertificatesAdmin(CourseSessionAdmin):
+    actions = [*CourseSessionAdmin.actions, "issue_certificates", "certificates_zip", "attendance_report_pdf",
+               "attendance_report_xlsx", "attendance_report_csv"]
+
+    def _one_session(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose one session."), messages.WARNING)
+            return None
+        return queryset.get()
+
+    @admin.action(description=_("Issue certificates to everyone eligible"), permissions=["change"])
+    def issue_certificates(self, request, queryset):
+        session = self._one_session(request, queryset)
+        if session is None:
+            return None
+        try:
+            job = services.certificates_issue(actor=request.user, session=session)
+        except ValidationError as error:
+            for message in error.messages[:20]:
+                self.message_user(request, message, messages.WARNING)
+            return None
+        return _started(self, request, job)
+
+    @admin.action(description=_("Download all certificates as one ZIP"), permissions=["view"])
+    def certificates_zip(self, request, queryset):
+        session = self._one_session(request, queryset)
+        if session is None:
+            return None
+        return _started(self, request, services.job_create(actor=request.user, kind=JobKind.CERTIFICATE_ZIP,
+                                                           session=session))
+
+    def _report(self, request, queryset, fmt):
+        session = self._one_session(request, queryset)
+        if session is None:
+            return None
+        return _started(self, request, services.job_create(actor=request.user, kind=JobKind.ATTENDANCE_REPORT,
+                                                           session=session, format=fmt))
+
+    @admin.action(description=_("Attendance report (PDF)"), permissions=["view"])
+    def attendance_report_pdf(self, request, queryset):
+        return self._report(request, queryset, "pdf")
+
+    @admin.action(description=_("Attendance report (XLSX)"), permissions=["view"])
+    def attendance_report_xlsx(self, request, queryset):
+        return self._report(request, queryset, "xlsx")
+
+    @admin.action(description=_("Attendance report (CSV)"), permissions=["view"])
+    def attendance_report_csv(self, request, queryset):
+        return self._report(request, queryset, "csv")
+
+
+admin.site.unregister(Enrolment)
+
+
+@admin.register(Enrolment)
+class EnrolmentWithCertificateAdmin(EnrolmentAdmin):
+    list_display = [*EnrolmentAdmin.list_display, "certificate"]
+    actions = [*EnrolmentAdmin.actions, "issue_certificates"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("certificate")
+
+    @admin.display(description=_("certificate"))
+    def certificate(self, obj):
+        if hasattr(obj, "certificate"):
+            issued = obj.certificate
+            state = "" if issued.status == CertificateStatus.VALID else f" ({issued.get_status_display()})"
+            return f"{issued.serial}{state}"
+        verdict = enrolment_eligibility(obj, obj.session, timezone.localdate())
+        return (_("eligible: %(reason)s") if verdict.eligible else _("not eligible: %(reason)s")) % {
+            "reason": verdict.reason}
+
+    @admin.action(description=_("Issue certificates to the chosen trainees"), permissions=["change"])
+    def issue_certificates(self, request, queryset):
+        sessions = {e.session_id for e in queryset}
+        if len(sessions) != 1:
+            self.message_user(request, _("Choose enrolments of one session."), messages.WARNING)
+            return None
+        try:
+            job = services.certificates_issue(actor=request.user, session=queryset.first().session,
+                                              enrolments=list(queryset))
+        except ValidationError as error:
+            for message in error.messages[:20]:
+                self.message_user(request, message, messages.WARNING)
+            return None
+        return _started(self, request, job)

@@ -1,0 +1,127 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cohorts.models import CourseSession, Enrolment
+from curriculum.models import Course
+
+
+def new_verification_code() -> str:
+    """192 random bits, URL-safe: nobody finds a certificate by guessing."""
+    return secrets.token_urlsafe(24)
+
+
+class CertificateStatus(models.TextChoices):
+    VALID = "valid", _("Valid")
+    REVOKED = "revoked", _("Revoked")
+
+
+class Certificate(models.Model):
+    """A completion certificate: a record from the moment it is issued; its PDF follows from a worker.
+
+    What it certifies (name, course, dates, hours) is kept as issued, so that a later correction
+    of a trainee's record never silently changes a certificate already handed out.
+    """
+
+    enrolment = models.OneToOneField(
+        Enrolment, verbose_name=_("enrolment"), on_delete=models.PROTECT, related_name="certificate"
+    )
+    course = models.ForeignKey(Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.PositiveIntegerField(_("number"))
+    serial = models.CharField(_("serial number"), max_length=40, unique=True)
+    verification_code = models.CharField(
+        _("verification code"), max_length=64, unique=True, default=new_verification_code, editable=False
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=CertificateStatus.choices, default=CertificateStatus.VALID
+    )
+    holder_name = models.CharField(_("name as on the passport"), max_length=220)
+    holder_native_name = models.CharField(_("name in native script"), max_length=200, blank=True)
+    course_title = models.CharField(_("course title"), max_length=200)
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("to"))
+    learning_hours = models.DecimalField(_("learning hours"), max_digits=6, decimal_places=1)
+    issued_at = models.DateTimeField(_("issued"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("issued by"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_reason = models.TextField(_("reason for revocation"), blank=True)
+    pdf = models.FileField(_("PDF"), upload_to="certificates/", blank=True)
+    rendered_at = models.DateTimeField(_("rendered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["-issued_at", "serial"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "year", "number"], name="certificate_serial_per_course_year"),
+            models.CheckConstraint(
+                condition=models.Q(status="valid", revoked_at__isnull=True)
+                | models.Q(status="revoked", revoked_at__isnull=False),
+                name="certificate_revoked_has_a_date",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.serial} {self.holder_name}"
+
+    @property
+    def is_valid(self) -> bool:
+        return self.status == CertificateStatus.VALID
+
+
+class JobKind(models.TextChoices):
+    CERTIFICATES = "certificates", _("Certificates of a session")
+    CERTIFICATE_ZIP = "certificate_zip", _("ZIP of a session's certificates")
+    ATTENDANCE_REPORT = "attendance_report", _("Attendance report of a session")
+    COUNTRY_REPORT = "country_report", _("Report by country across sessions")
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class Job(models.Model):
+    """A piece of background work a staff member asked for, which they can follow and collect."""
+
+    kind = models.CharField(_("what"), max_length=32, choices=JobKind.choices)
+    session = models.ForeignKey(
+        CourseSession, verbose_name=_("session"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    params = models.JSONField(_("options"), default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("asked by"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    status = models.CharField(_("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    total = models.PositiveIntegerField(_("of"), default=0)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    error = models.TextField(_("what went wrong"), blank=True)
+    result = models.FileField(_("file"), upload_to="jobs/", blank=True)
+    created_at = models.DateTimeField(_("asked"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(done__lte=models.F("total")), name="job_done_within_total"),
+        ]
+
+    def __str__(self):
+        where = f" {self.session.code}" if self.session_id else ""
+        return f"{self.get_kind_display()}{where} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.status == JobStatus.DONE else (100 * self.done // self.total if self.total else 0)

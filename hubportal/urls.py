@@ -13,5 +13,6 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("health/worker/", views.worker_health, name="worker_health"),
     path("accounts/", include("allauth.urls")),
+    path("", include("certificates.urls")),
     path("admin/", admin.site.urls),
 ]

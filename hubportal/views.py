@@ -13,7 +13,9 @@ from .tasks import health_check
 
 
 def home(request):
-    enrolments = enrolments_of_user(request.user) if request.user.is_authenticated else []
+    enrolments = (
+        enrolments_of_user(request.user).select_related("certificate") if request.user.is_authenticated else []
+    )
     return render(request, "home.html", {"enrolments": enrolments})
 
 

@@ -143,7 +143,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Longer than the longest task's hard time limit, so Redis never redelivers a running task.
-        "visibility_timeout": 2 * 60 * 60,
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60),
     }
     _default_backend = CELERY_BROKER_URL
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=_default_backend)
@@ -174,6 +174,15 @@ IMPORT_EXPORT_TMP_STORAGE_CLASS = "hubportal.importexport.ExpiringUploadStorage"
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # the services write the audit log
+
+# --- Certificates and background jobs ----------------------------------------------------------
+# The portal's public address: printed in certificates' QR codes and in emails to trainees.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# Verification page requests one address may make a minute before it is told to wait.
+VERIFY_RATE_PER_MINUTE = env.int("VERIFY_RATE_PER_MINUTE", default=30)
+
+# --- Cache: per process by default; a shared one (redis://...) when several web processes run ---
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # --- Logging -----------------------------------------------------------------------------------
 LOGGING = {

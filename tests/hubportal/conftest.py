@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -68,31 +70,25 @@ def test_database_url(django_db_setup) -> str:
     return f"postgres://{credentials}@{host}:{port}/{quote(db['NAME'], safe='')}"
 
 
-@pytest.fixture(scope="module")
-def celery_worker(test_database_url, tmp_path_factory) -> CeleryWorker:
-    """A real worker process on the machine's Redis, consuming the default queue and its own.
-
-    Module-scoped rather than session-scoped: while it runs it consumes every task that any test
-    enqueues, so only the modules that ask for it share the broker with a worker. It reads the test
-    database, so it sees only committed rows: tests that hand it work use `transactional_db`.
-    """
+@contextmanager
+def running_worker(database_url: str, worker_dir: Path, *, extra_env: dict | None = None) -> Iterator[
+        tuple[CeleryWorker, subprocess.Popen]]:
+    """Start a real worker process on the machine's Redis (the compose worker command, with the solo
+    pool and a queue of its own besides the default one); stop it, or kill it, on the way out."""
     queue = f"hubportal-test-{uuid.uuid4().hex[:12]}"
     nodename = f"{queue}@{socket.gethostname()}"
-    worker_dir = tmp_path_factory.mktemp("celery-worker")
-    log_path = worker_dir / "worker.log"
+    log_path = worker_dir / f"{queue}.log"
     media_root = worker_dir / "media"
     default_queue = celery_app.conf.task_default_queue
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "hubportal.settings.test",
-        "DATABASE_URL": test_database_url,
+        "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
         "DJANGO_MEDIA_ROOT": str(media_root),
+        **(extra_env or {}),
     }
-    # Tasks that earlier sessions left in the default queue would otherwise run against this
-    # session's database.
-    celery_app.control.purge()
     command = [
         str(BIN_DIR / WORKER_COMMAND[0]),
         *WORKER_COMMAND[1:],
@@ -117,6 +113,21 @@ def celery_worker(test_database_url, tmp_path_factory) -> CeleryWorker:
                 pytest.fail(f"the Celery worker did not answer within {READY_TIMEOUT} s:\n{log_tail(log_path)}")
         yield CeleryWorker(
             pid=process.pid, nodename=nodename, queue=queue, log_path=log_path, media_root=media_root
-        )
+        ), process
     finally:
         stop_process(process)
+
+
+@pytest.fixture(scope="module")
+def celery_worker(test_database_url, tmp_path_factory) -> CeleryWorker:
+    """A real worker process on the machine's Redis, consuming the default queue and its own.
+
+    Module-scoped rather than session-scoped: while it runs it consumes every task that any test
+    enqueues, so only the modules that ask for it share the broker with a worker. It reads the test
+    database, so it sees only committed rows: tests that hand it work use `transactional_db`.
+    """
+    # Tasks that earlier sessions left in the default queue would otherwise run against this
+    # session's database.
+    celery_app.control.purge()
+    with running_worker(test_database_url, tmp_path_factory.mktemp("celery-worker")) as (worker, _process):
+        yield worker

@@ -1,0 +1,244 @@
+"""Issuing, revoking and re-rendering certificates, and the background jobs that make their files."""
+
+import logging
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cohorts.models import CourseSession, Enrolment
+from curriculum.models import Course
+from hubportal.audit.services import audit_record
+
+from .models import Certificate, CertificateStatus, Job, JobKind, JobStatus
+from .selectors import enrolment_eligibility
+
+logger = logging.getLogger(__name__)
+
+
+def _enqueue(job: Job) -> None:
+    """Hand the job to a worker once the transaction that created it has committed."""
+    from .tasks import run_job
+
+    transaction.on_commit(lambda: run_job.delay(job.pk))
+
+
+def job_create(*, actor, kind: str, session: CourseSession | None = None, total: int = 0, enqueue: bool = True,
+               **params) -> Job:
+    """Record a job and queue it for a worker (after commit); with enqueue=False the caller runs it."""
+    job = Job.objects.create(kind=kind, session=session, total=total, params=params,
+                             requested_by=actor if actor is not None and actor.is_authenticated else None)
+    audit_record(actor=actor, action=f"job.{kind}", target=job, **params)
+    if enqueue:
+        _enqueue(job)
+    return job
+
+
+@transaction.atomic
+def certificates_issue(*, actor, session: CourseSession, enrolments: Iterable[Enrolment] | None = None,
+                       enqueue: bool = True) -> Job:
+    """Issue certificates to the session's eligible trainees (or those of `enrolments` that are),
+    at once, and queue a job that renders their PDFs.
+
+    Raises ValidationError when none of them is eligible, naming why for each that is not.
+    Trainees who already hold a certificate are left as they are.
+    """
+    from cohorts.selectors import enrolment_list
+
+    # Serial numbers are counted per course and year: lock the course so two batches never share one.
+    course = Course.objects.select_for_update().get(pk=session.course_id)
+    candidates = enrolment_list(session=session).select_related("certificate")
+    if enrolments is not None:
+        candidates = candidates.filter(pk__in=[e.pk for e in enrolments])
+    today = timezone.localdate()
+    year = session.end_date.year
+    hours = session.course.modules.aggregate(total=Sum("learning_hours"))["total"] or 0
+    number = Certificate.objects.filter(course=course, year=year).aggregate(last=Max("number"))["last"] or 0
+    now = timezone.now()
+    new, refused = [], []
+    for enrolment in candidates:
+        if hasattr(enrolment, "certificate"):
+            continue
+        verdict = enrolment_eligibility(enrolment, session, today)
+        if not verdict.eligible:
+            refused.append(f"{enrolment.trainee}: {verdict.reason}")
+            continue
+        number += 1
+        trainee = enrolment.trainee
+        new.append(Certificate(
+            enrolment=enrolment, course=course, year=year, number=number,
+            serial=f"{course.code}-{year}-{number:04d}",
+            holder_name=trainee.full_name, holder_native_name=trainee.native_name,
+            course_title=course.title, start_date=session.start_date, end_date=session.end_date,
+            learning_hours=hours, issued_at=now,
+            issued_by=actor if actor is not None and actor.is_authenticated else None,
+        ))
+    if not new:
+        raise ValidationError(refused or [_("Everyone eligible in %(session)s already has a certificate.") % {
+            "session": session.code}])
+    Certificate.objects.bulk_create(new)
+    job = job_create(actor=actor, kind=JobKind.CERTIFICATES, session=session, total=len(new), enqueue=enqueue,
+                     certificates=[c.pk for c in new])
+    audit_record(actor=actor, action="certificates.issue", target=session, count=len(new),
+                 serials=[c.serial for c in new])
+    return job
+
+
+@transaction.atomic
+def certificate_revoke(*, actor, certificate: Certificate, reason: str) -> Certificate:
+    """Revoke a certificate: the verification page says so from now on.
+
+    Raises ValidationError without a reason, or when it is revoked already.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Say why the certificate is revoked."))
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.status == CertificateStatus.REVOKED:
+        raise ValidationError(_("%(serial)s is revoked already.") % {"serial": certificate.serial})
+    certificate.status = CertificateStatus.REVOKED
+    certificate.revoked_at = timezone.now()
+    certificate.revoked_reason = reason
+    certificate.save(update_fields=["status", "revoked_at", "revoked_reason"])
+    audit_record(actor=actor, action="certificate.revoke", target=certificate, reason=reason)
+    return certificate
+
+
+@transaction.atomic
+def certificates_rerender(*, actor, certificates: Iterable[Certificate]) -> Job:
+    """Render the PDFs of these certificates again (after a template change), keeping their serial
+    numbers and verification codes. Raises ValidationError for an empty selection."""
+    ids = sorted(c.pk for c in certificates)
+    if not ids:
+        raise ValidationError(_("Choose the certificates to render again."))
+    Certificate.objects.filter(pk__in=ids).update(rendered_at=None)
+    return job_create(actor=actor, kind=JobKind.CERTIFICATES, total=len(ids), certificates=ids, notify=False)
+
+
+def job_start(job: Job) -> Job:
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now(), error="")
+    job.refresh_from_db()
+    return job
+
+
+def job_progress(job: Job, done: int) -> None:
+    Job.objects.filter(pk=job.pk).update(done=done)
+
+
+def job_finish(job: Job, *, result_name: str = "") -> None:
+    fields = {"status": JobStatus.DONE, "finished_at": timezone.now(), "done": job.total}
+    if result_name:
+        fields["result"] = result_name
+    Job.objects.filter(pk=job.pk).update(**fields)
+
+
+def job_fail(job: Job, error: str) -> None:
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, finished_at=timezone.now(), error=error)
+
+
+# --- Running jobs (called by the worker) -----------------------------------------------------
+
+# Certificates rendered per WeasyPrint document: large enough to share the layout work, small
+# enough that progress moves and a worker's memory stays flat.
+RENDER_CHUNK = 25
+
+
+def job_run(job_id: int) -> None:
+    """Do a job's work. Safe to run again on the same job (a redelivered task after a worker died):
+    certificates already rendered are skipped, files are written whole before they are recorded.
+
+    Raises what the work raised, after recording it on the job in words.
+    """
+    job = Job.objects.select_related("session").get(pk=job_id)
+    if job.status == JobStatus.DONE:
+        return
+    job = job_start(job)
+    try:
+        RUNNERS[job.kind](job)
+    except Exception as error:
+        job_fail(job, _("%(kind)s: %(error)s") % {"kind": type(error).__name__, "error": error})
+        raise
+
+
+def _render_certificates(job: Job) -> None:
+    from django.core.files.base import ContentFile
+
+    from .notifications import certificate_issued_notify
+    from .rendering import render_certificates
+
+    ids = job.params.get("certificates", [])
+    done = Certificate.objects.filter(pk__in=ids, rendered_at__isnull=False).count()
+    job_progress(job, done)
+    pending = list(Certificate.objects.filter(pk__in=ids, rendered_at__isnull=True)
+                   .select_related("enrolment__trainee").order_by("serial"))
+    for start in range(0, len(pending), RENDER_CHUNK):
+        chunk = pending[start : start + RENDER_CHUNK]
+        for certificate, pdf in zip(chunk, render_certificates(chunk)):
+            first_time = not certificate.pdf
+            # The file is complete in storage before the row points at it; a worker killed in
+            # between leaves at most an unreferenced file, and the certificate is rendered again.
+            certificate.pdf.save(f"{certificate.serial}.pdf", ContentFile(pdf), save=False)
+            certificate.rendered_at = timezone.now()
+            certificate.save(update_fields=["pdf", "rendered_at"])
+            if first_time and job.params.get("notify", True):
+                try:
+                    certificate_issued_notify(certificate)
+                except Exception:
+                    # A mail server's hiccup must not fail the batch; the certificate is there.
+                    logger.exception("Could not email %s about %s", certificate.enrolment.trainee.email,
+                                     certificate.serial)
+            done += 1
+        job_progress(job, done)
+    job_finish(job)
+
+
+def _certificate_zip(job: Job) -> None:
+    import io
+    import zipfile
+
+    from django.core.files.base import ContentFile
+
+    certificates = list(Certificate.objects.filter(enrolment__session=job.session, status=CertificateStatus.VALID)
+                        .exclude(pdf="").order_by("serial"))
+    Job.objects.filter(pk=job.pk).update(total=len(certificates))
+    job.total = len(certificates)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
+        for done, certificate in enumerate(certificates, start=1):
+            with certificate.pdf.open("rb") as pdf:
+                archive.writestr(f"{certificate.serial}.pdf", pdf.read())
+            if done % RENDER_CHUNK == 0:
+                job_progress(job, done)
+    name = job.result.storage.save(f"jobs/{job.session.code}-certificates.zip", ContentFile(buffer.getvalue()))
+    job_finish(job, result_name=name)
+
+
+def _attendance_report(job: Job) -> None:
+    from django.core.files.base import ContentFile
+
+    from .reports import attendance_report
+
+    content, extension = attendance_report(job.session, job.params.get("format", "pdf"))
+    name = job.result.storage.save(f"jobs/{job.session.code}-attendance.{extension}", ContentFile(content))
+    job_finish(job, result_name=name)
+
+
+def _country_report(job: Job) -> None:
+    from django.core.files.base import ContentFile
+
+    from .reports import country_report
+
+    content, extension = country_report(job.params.get("format", "xlsx"))
+    name = job.result.storage.save(f"jobs/countries.{extension}", ContentFile(content))
+    job_finish(job, result_name=name)
+
+
+RUNNERS = {
+    JobKind.CERTIFICATES: _render_certificates,
+    JobKind.CERTIFICATE_ZIP: _certificate_zip,
+    JobKind.ATTENDANCE_REPORT: _attendance_report,
+    JobKind.COUNTRY_REPORT: _country_report,
+}

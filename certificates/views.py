@@ -1,0 +1,75 @@
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .models import Certificate, Job
+
+
+def _client_address(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _over_rate(request) -> bool:
+    """A fixed one-minute window per address, in the cache: enough to stop code guessing at speed."""
+    key = f"verify-rate:{_client_address(request)}"
+    cache.add(key, 0, timeout=60)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=60)
+        count = 1
+    return count > settings.VERIFY_RATE_PER_MINUTE
+
+
+@require_GET
+@never_cache
+def certificate_verify(request, code: str):
+    """Public: whether a certificate is valid or revoked, its holder's name, course and dates. Nothing more."""
+    if _over_rate(request):
+        response = render(request, "certificates/verify_rate_limited.html", status=429)
+        response["Retry-After"] = "60"
+    else:
+        certificate = Certificate.objects.filter(verification_code=code).first()
+        status = 200 if certificate else 404
+        response = render(request, "certificates/verify.html", {"certificate": certificate}, status=status)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@login_required
+@never_cache
+def certificate_download(request, code: str):
+    """The PDF, for its holder and for hub staff; a 404 for anyone else, who learns nothing."""
+    certificate = get_object_or_404(Certificate.objects.select_related("enrolment__trainee"), verification_code=code)
+    holder = certificate.enrolment.trainee.user_id == request.user.pk
+    staff = request.user.has_perm("certificates.view_certificate")
+    if not (holder or staff) or not certificate.pdf:
+        raise Http404
+    return FileResponse(certificate.pdf.open("rb"), as_attachment=True, filename=f"{certificate.serial}.pdf",
+                        content_type="application/pdf")
+
+
+@staff_member_required
+@never_cache
+def job_status(request, pk: int):
+    """A job's progress, for the admin's progress bar."""
+    job = get_object_or_404(Job, pk=pk)
+    if not request.user.has_perm("certificates.view_job"):
+        raise Http404
+    return JsonResponse({"status": job.status, "status_display": job.get_status_display(), "done": job.done,
+                         "total": job.total, "percent": job.percent, "error": job.error,
+                         "has_result": bool(job.result)})
+
+
+@staff_member_required
+@never_cache
+def job_result(request, pk: int):
+    job = get_object_or_404(Job, pk=pk)
+    if not request.user.has_perm("certificates.view_job") or not job.result:
+        raise Http404
+    return FileResponse(job.result.open("rb"), as_attachment=True, filename=job.result.name.rsplit("/", 1)[-1])
