@@ -58,9 +58,10 @@ def certificates_issue(*, actor, session: CourseSession, enrolments: Iterable[En
     hours = session.course.modules.aggregate(total=Sum("learning_hours"))["total"] or 0
     number = Certificate.objects.filter(course=course, year=year).aggregate(last=Max("number"))["last"] or 0
     now = timezone.now()
-    new, refused = [], []
+    new, refused, already = [], [], 0
     for enrolment in candidates:
         if hasattr(enrolment, "certificate"):
+            already += 1
             continue
         verdict = enrolment_eligibility(enrolment, session, today)
         if not verdict.eligible:
@@ -77,7 +78,9 @@ def certificates_issue(*, actor, session: CourseSession, enrolments: Iterable[En
             issued_by=actor if actor is not None and actor.is_authenticated else None,
         ))
     if not new:
-        raise ValidationError(refused or [_("Everyone eligible in %(session)s already has a certificate.") % {
+        held = [_("%(count)s trainee(s) of %(session)s already hold a certificate.") % {
+            "count": already, "session": session.code}] if already else []
+        raise ValidationError([*held, *refused] or [_("%(session)s has no enrolment to certify.") % {
             "session": session.code}])
     Certificate.objects.bulk_create(new)
     job = job_create(actor=actor, kind=JobKind.CERTIFICATES, session=session, total=len(new), enqueue=enqueue,

@@ -86,7 +86,7 @@ def test_issuing_again_leaves_existing_certificates_and_numbers_on(july, hub_sta
     enrolment_attending(session, slots, 10)
     with django_capture_on_commit_callbacks(execute=False):
         certificates_issue(actor=hub_staff, session=session)
-        with pytest.raises(ValidationError, match="already has a certificate"):
+        with pytest.raises(ValidationError, match="1 trainee\\(s\\) of BDM-2022-07 already hold a certificate"):
             certificates_issue(actor=hub_staff, session=session)
         enrolment_attending(session, slots, 10)
         certificates_issue(actor=hub_staff, session=session)
