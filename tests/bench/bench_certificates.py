@@ -1,0 +1,218 @@
+"""Certificate rendering speed: the project's renderer beside a fresh WeasyPrint render per certificate
+and a single WeasyPrint document of all of them, each measured in a process of its own, in one run;
+then a worker's memory over 1,000 certificates.
+
+    python tests/bench/bench_certificates.py [--rounds 1] [--memory 1000]
+
+Uses PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/hubportal_bench; the
+database is created and migrated when missing) and the demo hub (`seed_demo`, idempotent). The
+certificates are those the July 2022 cohort would hold (150, names in every script of the cohort),
+built in memory and never saved. Each measuring process first renders one certificate untimed, so
+that imports and the first font loads count for none of the three; the three run in turn, `--rounds`
+times, and each keeps its best time (on a machine shared with other work, `--rounds 2` evens out
+the noise of single runs; one round with the memory check takes about 2.5 minutes).
+"""
+
+import argparse
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hubportal_bench")
+os.environ["DJANGO_SETTINGS_MODULE"] = "hubportal.settings.test"
+
+SESSION = "BDM-2022-07"
+COHORT = 150
+# As the worker renders them (certificates.services.RENDER_CHUNK).
+CHUNK = 25
+
+
+def setup_database():
+    import django
+    import psycopg2
+
+    url = os.environ["DATABASE_URL"]
+    name = url.rsplit("/", 1)[1]
+    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if not cursor.fetchone():
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from cohorts.models import Enrolment
+
+    call_command("migrate", verbosity=0)
+    if Enrolment.objects.filter(session__code=SESSION).count() != COHORT:
+        # A bench database other benches share: bench_import.py empties the trainee tables, which
+        # takes the cohort's enrolments with it while the sessions stay, and seed_demo leaves a
+        # session that exists alone. Start the demo's sessions and trainees afresh.
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE cohorts_coursesession, trainees_trainee RESTART IDENTITY CASCADE")
+    call_command("seed_demo", stdout=io.StringIO())
+    count = Enrolment.objects.filter(session__code=SESSION).count()
+    assert count == COHORT, f"{SESSION} has {count} enrolments, not {COHORT}"
+
+
+def cohort_certificates() -> list:
+    """One unsaved certificate per enrolment of the July 2022 session, as certificates_issue makes them."""
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from certificates.models import Certificate
+    from cohorts.models import CourseSession, Enrolment
+
+    session = CourseSession.objects.select_related("course").get(code=SESSION)
+    hours = session.course.modules.aggregate(total=Sum("learning_hours"))["total"] or 0
+    enrolments = Enrolment.objects.filter(session=session).select_related("trainee").order_by("pk")
+    now = timezone.now()
+    year = session.end_date.year
+    return [
+        Certificate(
+            enrolment=enrolment, course=session.course, year=year, number=number,
+            serial=f"{session.course.code}-{year}-{number:04d}",
+            holder_name=enrolment.trainee.full_name, holder_native_name=enrolment.trainee.native_name,
+            course_title=session.course.title, start_date=session.start_date, end_date=session.end_date,
+            learning_hours=hours, issued_at=now,
+        )
+        for number, enrolment in enumerate(enrolments, start=1)
+    ]
+
+
+def run_ours(certificates) -> int:
+    from certificates.rendering import render_certificates
+
+    written = 0
+    for start in range(0, len(certificates), CHUNK):
+        chunk = certificates[start : start + CHUNK]
+        pdfs = render_certificates(chunk)
+        assert len(pdfs) == len(chunk)
+        written += sum(len(pdf) for pdf in pdfs)
+    return written
+
+
+def run_fresh_each(certificates) -> int:
+    import weasyprint
+    from django.conf import settings
+
+    from certificates.rendering import certificate_html
+
+    # WeasyPrint's default URL fetcher, reading the stylesheet straight from the static folder.
+    base_url = (Path(settings.BASE_DIR) / "static").as_uri() + "/"
+    return sum(len(weasyprint.HTML(string=certificate_html([c]), base_url=base_url).write_pdf())
+               for c in certificates)
+
+
+def run_one_document(certificates) -> int:
+    from certificates.pdf import html_to_pdf
+    from certificates.rendering import certificate_html
+
+    return len(html_to_pdf(certificate_html(certificates)))
+
+
+RUNNERS = {"ours": run_ours, "fresh_each": run_fresh_each, "one_document": run_one_document}
+
+
+def current_rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_one(kind: str) -> dict:
+    """In this process: build the certificates, warm up on one, then time one way of rendering."""
+    import django
+
+    django.setup()
+    certificates = cohort_certificates()
+    RUNNERS[kind](certificates[:1])
+    start = time.perf_counter()
+    written = RUNNERS[kind](certificates)
+    elapsed = time.perf_counter() - start
+    return {"kind": kind, "certificates": len(certificates), "seconds": elapsed, "bytes": written,
+            "peak_mb": peak_rss_mb()}
+
+
+def measure_memory(total: int) -> dict:
+    """In this process: render `total` certificates in chunks as a worker does, noting RSS on the way."""
+    import django
+
+    django.setup()
+    from certificates.rendering import render_certificates
+
+    cohort = cohort_certificates()
+    render_certificates(cohort[:1])
+    before = {"peak_mb": peak_rss_mb(), "rss_mb": current_rss_mb()}
+    certificates = (cohort * (total // len(cohort) + 1))[:total]
+    steps = []
+    start = time.perf_counter()
+    for begin in range(0, total, CHUNK):
+        render_certificates(certificates[begin : begin + CHUNK])
+        done = begin + CHUNK
+        if done % 200 == 0 or done >= total:
+            steps.append({"done": min(done, total), "rss_mb": current_rss_mb(), "peak_mb": peak_rss_mb(),
+                          "seconds": time.perf_counter() - start})
+    return {"before": before, "steps": steps}
+
+
+def spawn(*args) -> dict:
+    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each way; the best counts")
+    parser.add_argument("--memory", type=int, default=1000, help="certificates of the memory check (0: skip)")
+    parser.add_argument("--one", choices=RUNNERS, help=argparse.SUPPRESS)
+    parser.add_argument("--memory-one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure_one(args.one)))
+        return
+    if args.memory_one:
+        print(json.dumps(measure_memory(args.memory_one)))
+        return
+    setup_database()
+    results = {}
+    for _ in range(args.rounds):
+        for kind in RUNNERS:
+            result = spawn("--one", kind)
+            if kind not in results or result["seconds"] < results[kind]["seconds"]:
+                results[kind] = result
+    ours, fresh, one = results["ours"], results["fresh_each"], results["one_document"]
+    n = ours["certificates"]
+    print(f"Certificates of {SESSION} ({n}, one A4 page each), each way in a fresh process, "
+          f"best of {args.rounds}:")
+    for label, r in (("project renderer (chunks of 25)", ours), ("(a) fresh WeasyPrint call each", fresh),
+                     ("(b) one document of all pages", one)):
+        print(f"  {label:<34} {r['seconds']:7.2f} s  {n / r['seconds']:7.1f} certificates/s  "
+              f"peak {r['peak_mb']:5.0f} MB  {r['bytes'] / 2**20:6.1f} MB of PDF")
+    print(f"  speed-up over (a): {fresh['seconds'] / ours['seconds']:.1f}x   (goal: at least 5x)")
+    print(f"  cost against (b):  {ours['seconds'] / one['seconds']:.2f}x   (goal: within 1.5x)")
+    if args.memory:
+        memory = spawn("--memory-one", str(args.memory))
+        before = memory["before"]
+        print(f"Worker memory over {args.memory:,} certificates in chunks of {CHUNK} (one process):")
+        print(f"  before: RSS {before['rss_mb']:.0f} MB, peak {before['peak_mb']:.0f} MB")
+        for step in memory["steps"]:
+            print(f"  after {step['done']:>5,}: RSS {step['rss_mb']:.0f} MB, peak {step['peak_mb']:.0f} MB "
+                  f"({step['seconds']:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Jobs run in the calling process: certificates, their emails, re-rendering, the ZIP, the command."""
+
+import io
+import zipfile
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+
+from certificates.models import Certificate, Job, JobKind, JobStatus
+from certificates.services import certificates_issue, certificates_rerender, job_create, job_run
+
+from .factories import ended_session, enrolment_attending
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def issued(hub_staff, django_capture_on_commit_callbacks):
+    session, slots = ended_session(code="BDM-2022-07")
+    for name in ("Min-jun", "Ama", "Lan"):
+        enrolment_attending(session, slots, 10, given_name=name)
+    with django_capture_on_commit_callbacks(execute=False):
+        job = certificates_issue(actor=hub_staff, session=session)
+    return session, job
+
+
+def test_a_certificate_job_renders_each_pdf_and_emails_its_holder_once(issued):
+    session, job = issued
+    job_run(job.pk)
+
+    job.refresh_from_db()
+    assert (job.status, job.done, job.total) == (JobStatus.DONE, 3, 3)
+    for certificate in Certificate.objects.all():
+        with certificate.pdf.open("rb") as pdf:
+            assert pdf.read(5) == b"%PDF-"
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        Certificate.objects.values_list("enrolment__trainee__email", flat=True))
+    first = mail.outbox[0]
+    certificate = Certificate.objects.get(enrolment__trainee__email=first.to[0])
+    assert f"/certificates/{certificate.verification_code}/download/" in first.body
+    assert f"/verify/{certificate.verification_code}/" in first.body
+
+    job_run(job.pk)  # delivered again: nothing more happens
+    assert len(mail.outbox) == 3
+
+
+def test_a_job_run_twice_renders_each_certificate_once(issued):
+    _session, job = issued
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)  # as if a worker died mid-way
+    job_run(job.pk)
+    names = set(Certificate.objects.values_list("pdf", flat=True))
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
+    job_run(job.pk)
+    assert set(Certificate.objects.values_list("pdf", flat=True)) == names
+    assert len(mail.outbox) == 3
+
+
+def test_rerendering_keeps_serial_and_code_and_sends_no_email(issued, hub_staff, django_capture_on_commit_callbacks):
+    _session, job = issued
+    job_run(job.pk)
+    before = list(Certificate.objects.order_by("pk").values_list("serial", "verification_code"))
+    with django_capture_on_commit_callbacks(execute=False):
+        again = certificates_rerender(actor=hub_staff, certificates=Certificate.objects.all())
+    job_run(again.pk)
+    assert list(Certificate.objects.order_by("pk").values_list("serial", "verification_code")) == before
+    assert Certificate.objects.filter(rendered_at__isnull=True).count() == 0
+    assert len(mail.outbox) == 3
+
+
+def test_a_session_zip_holds_every_valid_certificate(issued, hub_staff, django_capture_on_commit_callbacks):
+    session, job = issued
+    job_run(job.pk)
+    with django_capture_on_commit_callbacks(execute=False):
+        zipped = job_create(actor=hub_staff, kind=JobKind.CERTIFICATE_ZIP, session=session)
+    job_run(zipped.pk)
+    zipped.refresh_from_db()
+    assert zipped.status == JobStatus.DONE
+    with zipped.result.open("rb") as data, zipfile.ZipFile(io.BytesIO(data.read())) as archive:
+        assert sorted(archive.namelist()) == sorted(f"{s}.pdf" for s in Certificate.objects.values_list("serial", flat=True))
+        assert all(archive.read(name).startswith(b"%PDF-") for name in archive.namelist())
+
+
+def test_a_failing_job_says_what_went_wrong(issued, monkeypatch):
+    _session, job = issued
+
+    def broken(certificates):
+        raise RuntimeError("the printer is on fire")
+
+    monkeypatch.setattr("certificates.rendering.render_certificates", broken)
+    with pytest.raises(RuntimeError):
+        job_run(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.error) == (JobStatus.FAILED, "RuntimeError: the printer is on fire")
+
+
+def test_issue_certificates_sync_renders_in_the_calling_process(capsys):
+    session, slots = ended_session(code="GXP-2022-10")
+    enrolment_attending(session, slots, 10)
+    call_command("issue_certificates", "GXP-2022-10", "--sync")
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "Issued 1 certificate(s) of GXP-2022-10."
+    assert Certificate.objects.get().pdf

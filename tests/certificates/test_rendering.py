@@ -1,0 +1,235 @@
+"""Certificate PDFs as a reader sees them: read back with poppler's pdftotext, pdffonts and pdfinfo."""
+
+import datetime as dt
+import itertools
+import re
+import subprocess
+from decimal import Decimal
+
+import pytest
+import segno
+from django.urls import reverse
+from django.utils import timezone
+
+from certificates import pdf as certificates_pdf
+from certificates.models import Certificate
+from certificates.pdf import STATIC_BASE_URL, AllowListFetcher
+from certificates.rendering import certificate_html, date_range, render_certificates
+from cohorts.models import EnrolmentStatus
+from tests.cohorts.factories import CourseSessionFactory, EnrolmentFactory
+from tests.curriculum.factories import CourseFactory
+
+pytestmark = pytest.mark.django_db
+
+COURSE_TITLE = "Introductory Course for Biologics Development and Manufacturing"
+STYLESHEET_URL = STATIC_BASE_URL + "certificates/certificate.css"
+
+# (passport name, name in its own script, a word of the Noto font that must carry that script)
+NAMES_BY_SCRIPT = {
+    "hangul": ("Min-jun KIM", "김민준", "CJK-KR"),
+    "arabic": ("Mohamed HASSAN", "محمد حسن", "Arabic"),
+    "amharic": ("Abebe KEBEDE", "አበበ ከበደ", "Ethiopic"),
+    "thai": ("Somchai SRISUK", "สมชาย ศรีสุข", "Thai"),
+    "bengali": ("Tanvir AHMED", "তানভীর আহমেদ", "Bengali"),
+    "devanagari": ("Ramesh SHRESTHA", "रमेश श्रेष्ठ", "Devanagari"),
+    "vietnamese": ("Thi Lan NGUYEN", "Nguyễn Thị Lan", "Serif"),
+}
+
+_numbers = itertools.count(1)
+
+
+def make_certificate(**fields) -> Certificate:
+    """A saved certificate of a completed enrolment; `fields` override what it certifies."""
+    course = CourseFactory(code="BDM", title=COURSE_TITLE)
+    enrolment = EnrolmentFactory(session=CourseSessionFactory(course=course), status=EnrolmentStatus.COMPLETED)
+    number = next(_numbers)
+    values = {
+        "enrolment": enrolment, "course": course, "year": 2022, "number": number,
+        "serial": f"BDM-2022-{number:04d}", "holder_name": enrolment.trainee.full_name,
+        "course_title": course.title, "start_date": dt.date(2022, 7, 18), "end_date": dt.date(2022, 7, 29),
+        "learning_hours": Decimal("48.0"), "issued_at": timezone.now(),
+    }
+    values.update(fields)
+    return Certificate.objects.create(**values)
+
+
+def write_pdfs(tmp_path, certificates) -> list:
+    paths = []
+    for certificate, pdf in zip(certificates, render_certificates(certificates), strict=True):
+        path = tmp_path / f"{certificate.serial}.pdf"
+        path.write_bytes(pdf)
+        paths.append(path)
+    return paths
+
+
+def pdftotext(path) -> str:
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def squeezed(text: str) -> str:
+    """Text without whitespace or bidi marks. pdftotext guesses word gaps from glyph positions and puts
+    spaces inside Bengali and Devanagari words (after vowel signs); the letters and their order are
+    what the PDF really holds."""
+    return re.sub(r"[\s\u200e\u200f\u202a-\u202e]", "", text)
+
+
+def pdffonts(path) -> list[dict]:
+    out = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout
+    rows = []
+    for line in out.splitlines()[2:]:
+        parts = line.split()
+        # name type... encoding emb sub uni object-number generation: read from both ends.
+        rows.append({"name": parts[0], "emb": parts[-5], "sub": parts[-4]})
+    return rows
+
+
+def page_count(path) -> int:
+    out = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", out, re.MULTILINE).group(1))
+
+
+@pytest.mark.parametrize("script", NAMES_BY_SCRIPT)
+def test_certificate_prints_the_name_in_its_script_with_serial_course_dates_and_hours(tmp_path, script):
+    holder_name, native_name, font_word = NAMES_BY_SCRIPT[script]
+    certificate = make_certificate(holder_name=holder_name, holder_native_name=native_name)
+
+    [path] = write_pdfs(tmp_path, [certificate])
+
+    text = pdftotext(path)
+    assert page_count(path) == 1
+    assert holder_name in text
+    assert squeezed(native_name) in squeezed(text)
+    assert certificate.serial in text
+    assert COURSE_TITLE in text
+    assert "18 – 29 July 2022" in text
+    assert "48 learning hours" in text
+    assert "Certificate of Completion" in text
+    assert "Global Training Hub for Biomanufacturing".upper() in text
+    fonts = pdffonts(path)
+    assert fonts, "no fonts in the PDF"
+    for font in fonts:
+        assert (font["emb"], font["sub"]) == ("yes", "yes"), font
+        assert re.fullmatch(r"[A-Z]{6}\+Noto-.+", font["name"]), font
+    assert any(font_word in font["name"] for font in fonts), fonts
+
+
+def test_each_certificate_gets_its_own_one_page_pdf_without_a_query_per_certificate(
+    tmp_path, django_assert_num_queries
+):
+    names = ["Ama MENSAH", "Maria Fernanda GONZALEZ RODRIGUEZ", "Ji-woo PARK"]
+    for name in names:
+        make_certificate(holder_name=name)
+    # As the worker selects them.
+    certificates = list(Certificate.objects.select_related("enrolment__trainee").order_by("serial"))
+
+    with django_assert_num_queries(0):
+        paths = write_pdfs(tmp_path, certificates)
+
+    assert len(paths) == 3
+    for path, certificate in zip(paths, certificates):
+        text = pdftotext(path)
+        assert page_count(path) == 1
+        assert certificate.holder_name in text and certificate.serial in text
+        for other in certificates:
+            if other is not certificate:
+                assert other.holder_name not in text and other.serial not in text
+
+
+def test_longest_name_native_name_and_title_still_fit_on_one_page(tmp_path):
+    certificate = make_certificate(
+        holder_name=("Maria Fernanda de los Angeles GONZALEZ RODRIGUEZ " * 5)[:220],
+        holder_native_name=("محمد بن عبد الله " * 12)[:200],
+        course_title=("Introductory Course for Standard Practice (GxP, quality assurance) " * 3)[:200],
+    )
+
+    neighbour = make_certificate()
+
+    paths = write_pdfs(tmp_path, [certificate, neighbour])
+
+    assert [page_count(path) for path in paths] == [1, 1]
+    assert certificate.serial in pdftotext(paths[0])
+    assert neighbour.serial in pdftotext(paths[1]) and certificate.serial not in pdftotext(paths[1])
+
+
+def test_markup_in_names_and_titles_is_printed_as_text_and_nothing_is_fetched(tmp_path, monkeypatch):
+    fetched = []
+    fetch = AllowListFetcher.fetch
+
+    def spy(self, url, headers=None):
+        fetched.append(url)
+        return fetch(self, url, headers)
+
+    monkeypatch.setattr(certificates_pdf.AllowListFetcher, "fetch", spy)
+    certificate = make_certificate(
+        holder_name='<img src="file:///etc/passwd">',
+        holder_native_name='<link rel="stylesheet" href="http://127.0.0.1:9/x.css">',
+        course_title='Course <img src="http://127.0.0.1:9/x.png"> on GxP',
+    )
+
+    [path] = write_pdfs(tmp_path, [certificate])
+
+    text = pdftotext(path)
+    assert '<img src="file:///etc/passwd">' in text
+    assert '<link rel="stylesheet" href="http://127.0.0.1:9/x.css">' in text
+    assert 'Course <img src="http://127.0.0.1:9/x.png"> on GxP' in text
+    assert STYLESHEET_URL in fetched, "the spy saw no fetch at all"
+    assert all(url == STYLESHEET_URL or url.startswith("data:") for url in fetched), fetched
+
+
+@pytest.mark.parametrize("url", [
+    "file:///etc/passwd",
+    "http://127.0.0.1:9/x.png",
+    "https://example.org/font.woff2",
+    "file:///hubportal-static/../../etc/passwd",
+    "file:///hubportal-static/%2e%2e/%2e%2e/etc/passwd",
+    "file:///hubportal-static/no-such-file.css",
+])
+def test_allow_list_fetcher_refuses_anything_but_static_files_and_data(url):
+    with pytest.raises(ValueError):
+        AllowListFetcher().fetch(url)
+
+
+def test_allow_list_fetcher_serves_the_certificate_stylesheet():
+    response = AllowListFetcher().fetch(STYLESHEET_URL)
+    try:
+        body = response.read()
+    finally:
+        response.close()
+    assert b"@page" in body
+
+
+def test_qr_code_holds_the_verification_url_which_is_also_printed(tmp_path, settings):
+    settings.PORTAL_BASE_URL = "https://hub.example.org/"
+    certificate = make_certificate()
+    url = "https://hub.example.org" + reverse("certificate_verify", args=[certificate.verification_code])
+
+    html = certificate_html([certificate])
+    [path] = write_pdfs(tmp_path, [certificate])
+
+    # The modules of segno's own code for this URL, whatever the size it is drawn at.
+    modules = re.search(r' d="([^"]+)"', segno.make(url, error="m").svg_inline()).group(1)
+    svg = re.search(r"<svg\b.*?</svg>", html, re.DOTALL).group(0)
+    assert f'd="{modules}"' in svg
+    assert squeezed(url) in squeezed(pdftotext(path))
+
+
+@pytest.mark.parametrize(("start", "end", "printed"), [
+    (dt.date(2022, 7, 18), dt.date(2022, 7, 29), "18 – 29 July 2022"),
+    (dt.date(2022, 6, 27), dt.date(2022, 7, 8), "27 June – 8 July 2022"),
+    (dt.date(2022, 12, 28), dt.date(2023, 1, 6), "28 December 2022 – 6 January 2023"),
+    (dt.date(2022, 10, 17), dt.date(2022, 10, 17), "17 October 2022"),
+])
+def test_dates_are_printed_as_one_span(start, end, printed):
+    assert date_range(start, end) == printed
+
+
+def test_half_hours_are_printed_and_native_names_carry_their_language_and_direction():
+    html = certificate_html([
+        make_certificate(holder_native_name="김민준", learning_hours=Decimal("37.5")),
+        make_certificate(holder_native_name="محمد حسن"),
+    ])
+
+    assert "37.5 learning hours" in html
+    assert 'lang="ko" dir="auto">김민준<' in html
+    assert 'lang="ar" dir="auto">محمد حسن<' in html
