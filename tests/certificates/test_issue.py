@@ -72,8 +72,8 @@ def test_issuing_creates_the_records_at_once_with_serials_codes_and_a_queued_job
     mine = Certificate.objects.get(enrolment=first)
     assert (mine.holder_name, mine.holder_native_name, mine.learning_hours) == ("Min-jun KIM", "김민준", 6)
     assert (str(mine.start_date), str(mine.end_date)) == ("2022-07-18", "2022-07-29")
-    # At least 128 random bits, URL-safe, all different.
-    assert all(re.fullmatch(r"[A-Za-z0-9_-]{32}", c.verification_code) for c in certificates)
+    # At least 128 random bits (here 192), URL-safe, all different.
+    assert all(re.fullmatch(r"[A-Za-z0-9]{33}", c.verification_code) for c in certificates)
     assert len({c.verification_code for c in certificates}) == 2
     assert (job.kind, job.status, job.total, job.requested_by) == (JobKind.CERTIFICATES, JobStatus.QUEUED, 2, hub_staff)
     assert len(callbacks) == 1  # the worker is told only once the records are committed
