@@ -6,6 +6,8 @@ from tests.hubportal.conftest import celery_worker, test_database_url  # noqa: F
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from hubportal.users.roles import Role, roles_sync
 
@@ -24,6 +26,23 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def assert_flat_queries(django_assert_num_queries):
+    """check(action, grow): a page's or an import's queries must not grow with its rows."""
+
+    def check(action, grow, *, warm=False):
+        if warm:
+            action()  # fill the per-process caches (content types, permissions) first
+        with CaptureQueriesContext(connection) as few:
+            first = action()
+        grow()
+        with django_assert_num_queries(len(few)):
+            second = action()
+        return first, second
+
+    return check
 
 
 @pytest.fixture

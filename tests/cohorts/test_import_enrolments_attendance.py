@@ -181,25 +181,20 @@ def test_attendance_needs_a_date_or_a_slot_column(session):
         "Row 1: the file needs a “Date” or a “Slot” column to say when."]
 
 
-def test_enrolment_and_attendance_imports_take_the_same_queries_for_few_and_many_rows(django_assert_num_queries):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+def test_enrolment_and_attendance_imports_take_the_same_queries_for_few_and_many_rows(assert_flat_queries):
+    current = {}  # the session and trainees to import: 3 of them, then a new session with 60
 
     def prepare(n):
         session = CourseSessionFactory(capacity=500)
         TimetableSlotFactory(session=session, date=session.start_date, start_time=dt.time(9), end_time=dt.time(12))
-        trainees = [TraineeFactory() for _ in range(n)]
-        return session, trainees
+        current.update(session=session, trainees=[TraineeFactory() for _ in range(n)])
 
-    def run(session, trainees):
+    def run():
+        session, trainees = current["session"], current["trainees"]
         enrol([["Email", "Status"]] + [[t.email, "confirmed"] for t in trainees], session)
         attend([["Email", "Date", "Attendance"]] + [[t.email, str(session.start_date), "present"] for t in trainees],
                session)
 
-    few = prepare(3)
-    with CaptureQueriesContext(connection) as counted:
-        run(*few)
-    many = prepare(60)
-    with django_assert_num_queries(len(counted)):
-        run(*many)
-    assert AttendanceRecord.objects.filter(enrolment__session=many[0]).count() == 60
+    prepare(3)
+    assert_flat_queries(run, lambda: prepare(60))
+    assert AttendanceRecord.objects.filter(enrolment__session=current["session"]).count() == 60
