@@ -206,14 +206,15 @@ admin.site.unregister(Enrolment)
 
 @admin.register(Enrolment)
 class EnrolmentWithCertificateAdmin(EnrolmentAdmin):
-    list_display = [*EnrolmentAdmin.list_display, "certificate"]
+    list_display = [*EnrolmentAdmin.list_display, "certificate_state"]
     actions = [*EnrolmentAdmin.actions, "issue_certificates"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("certificate")
 
+    # Not named "certificate": the admin would show the reverse relation of that name instead.
     @admin.display(description=_("certificate"))
-    def certificate(self, obj):
+    def certificate_state(self, obj):
         if hasattr(obj, "certificate"):
             issued = obj.certificate
             state = "" if issued.status == CertificateStatus.VALID else f" ({issued.get_status_display()})"
