@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -99,6 +99,7 @@ class CertificateAdmin(admin.ModelAdmin):
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
+    change_list_template = "admin/certificates/job/change_list.html"
     list_display = ["id", "kind", "session", "requested_by", "progress", "created_at", "download"]
     list_filter = ["kind", "status"]
     list_select_related = ["session", "requested_by"]
@@ -115,6 +116,20 @@ class JobAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [path("country-report/", self.admin_site.admin_view(self.country_report_view),
+                     name="certificates_job_country_report"), *super().get_urls()]
+
+    def country_report_view(self, request):
+        """Queue the report by country across all sessions, in the format asked for."""
+        fmt = request.POST.get("format")
+        if request.method != "POST" or fmt not in ("xlsx", "csv", "pdf") or not self.has_view_permission(request):
+            raise PermissionDenied
+        job = services.job_create(actor=request.user, kind=JobKind.COUNTRY_REPORT, format=fmt)
+        return _started(self, request, job)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

@@ -79,3 +79,13 @@ def test_coordinators_cannot_reach_certificates(client, coordinator):
     client.force_login(coordinator)
     assert client.get("/admin/certificates/certificate/").status_code == 403
     assert client.get("/admin/certificates/job/").status_code == 403
+
+
+def test_staff_queue_the_report_by_country_from_the_jobs_page(staff_client, django_capture_on_commit_callbacks):
+    assert "Report by country, all sessions:" in staff_client.get("/admin/certificates/job/").content.decode()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = staff_client.post("/admin/certificates/job/country-report/", {"format": "csv"})
+    job = Job.objects.get()
+    assert (job.kind, job.params, response.status_code) == (JobKind.COUNTRY_REPORT, {"format": "csv"}, 302)
+    assert len(callbacks) == 1
+    assert staff_client.post("/admin/certificates/job/country-report/", {"format": "exe"}).status_code == 403
