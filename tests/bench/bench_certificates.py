@@ -23,10 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hubportal_bench")
-os.environ["DJANGO_SETTINGS_MODULE"] = "hubportal.settings.test"
+from benchdb import ROOT, prepare_database
 
 SESSION = "BDM-2022-07"
 COHORT = 150
@@ -35,25 +32,12 @@ CHUNK = 25
 
 
 def setup_database():
-    import django
-    import psycopg2
-
-    url = os.environ["DATABASE_URL"]
-    name = url.rsplit("/", 1)[1]
-    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if not cursor.fetchone():
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    django.setup()
+    prepare_database()
     from django.core.management import call_command
     from django.db import connection
 
     from cohorts.models import Enrolment
 
-    call_command("migrate", verbosity=0)
     if Enrolment.objects.filter(session__code=SESSION).count() != COHORT:
         # A bench database other benches share: bench_import.py empties the trainee tables, which
         # takes the cohort's enrolments with it while the sessions stay, and seed_demo leaves a

@@ -12,17 +12,12 @@ import argparse
 import csv
 import io
 import json
-import os
 import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hubportal_bench")
-os.environ["DJANGO_SETTINGS_MODULE"] = "hubportal.settings.test"
+from benchdb import ROOT, prepare_database
 
 COUNTRIES = ["GH", "KE", "NG", "EG", "ET", "VN", "TH", "BD", "KR", "ZA"]
 
@@ -39,23 +34,9 @@ def make_csv(rows: int) -> bytes:
 
 
 def setup_database():
-    import psycopg2
-    import django
-    from django.conf import settings as _settings  # noqa: F401
-
-    url = os.environ["DATABASE_URL"]
-    name = url.rsplit("/", 1)[1]
-    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if not cursor.fetchone():
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    django.setup()
+    prepare_database()
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
     call_command("loaddata", "countries", verbosity=0)
 
 
