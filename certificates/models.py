@@ -18,7 +18,7 @@ def new_verification_code() -> str:
     has no "-" or "_" where a printed URL could break or a reader could stumble."""
     number = secrets.randbits(192)
     digits = []
-    for _ in range(_CODE_LENGTH):
+    for _position in range(_CODE_LENGTH):
         number, digit = divmod(number, 62)
         digits.append(_CODE_ALPHABET[digit])
     return "".join(digits)

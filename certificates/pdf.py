@@ -3,7 +3,6 @@
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from django.conf import settings
 from django.contrib.staticfiles import finders
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher

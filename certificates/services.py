@@ -179,7 +179,7 @@ def _render_certificates(job: Job) -> None:
                    .select_related("enrolment__trainee").order_by("serial"))
     for start in range(0, len(pending), RENDER_CHUNK):
         chunk = pending[start : start + RENDER_CHUNK]
-        for certificate, pdf in zip(chunk, render_certificates(chunk)):
+        for certificate, pdf in zip(chunk, render_certificates(chunk), strict=True):
             first_time = not certificate.pdf
             # The file is complete in storage before the row points at it; a worker killed in
             # between leaves at most an unreferenced file, and the certificate is rendered again.

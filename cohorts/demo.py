@@ -22,7 +22,7 @@ from trainees.services import organisation_get_or_create, trainee_create, traine
 
 from . import demo_people
 from .selectors import enrolment_list
-from .models import AttendanceStatus, CourseSession, Enrolment, EnrolmentStatus, FacilityVisit, SessionStatus, TimetableSlot
+from .models import AttendanceStatus, CourseSession, EnrolmentStatus, FacilityVisit, SessionStatus, TimetableSlot
 from .services import (
     attendance_mark,
     enrolment_advance_to,

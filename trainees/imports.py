@@ -78,7 +78,7 @@ def _clean_rows(table: Table, positions: dict[str, int], headers: list[str], rep
         cell = {name: cells[index].strip() for name, index in positions.items()}
         problems_before = len(report.problems)
 
-        def problem(field_name, message):
+        def problem(field_name, message, number=number):
             report.problems.append(Problem(number, headers[positions[field_name]], message))
 
         for name in ("email", "given_name", "family_name", "country"):

@@ -71,7 +71,7 @@ def july():
     ghana = CountryFactory()
     ama = enrol(session, ghana, "Ama", "Mensah")
     kofi = enrol(session, ghana, "Kofi", "Boateng")
-    formula = enrol(session, kenya(), "@SUM(A1)", FORMULA_FAMILY_NAME, status=EnrolmentStatus.CONFIRMED)
+    enrol(session, kenya(), "@SUM(A1)", FORMULA_FAMILY_NAME, status=EnrolmentStatus.CONFIRMED)
     kim = enrol(session, korea(), "Jihoon", "Kim", native="김지훈")
     enrol(session, ghana, "Nana", "Nominated", status=EnrolmentStatus.NOMINATED)
 

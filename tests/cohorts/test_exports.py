@@ -10,7 +10,7 @@ from cohorts.models import AttendanceRecord, AttendanceStatus, Enrolment, Enrolm
 from cohorts.resources import AttendanceExportResource, EnrolmentExportResource
 from hubportal.exports import SafeCSV, SafeXLSX
 from hubportal.importing import match_columns
-from tests.trainees.factories import CountryFactory, TraineeFactory
+from tests.trainees.factories import CountryFactory
 from trainees.models import IncomeGroup, WhoRegion
 
 from ..hubportal.test_exports import exported_csv_rows, exported_xlsx_sheet
