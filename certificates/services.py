@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from cohorts.models import CourseSession, Enrolment
 from curriculum.models import Course
-from hubportal.audit.services import audit_record
+from hubportal.audit.services import audit_record, recorded_user
 
 from .models import Certificate, CertificateStatus, Job, JobKind, JobStatus
 from .selectors import enrolment_eligibility
@@ -30,7 +30,7 @@ def job_create(*, actor, kind: str, session: CourseSession | None = None, total:
                **params) -> Job:
     """Record a job and queue it for a worker (after commit); with enqueue=False the caller runs it."""
     job = Job.objects.create(kind=kind, session=session, total=total, params=params,
-                             requested_by=actor if actor is not None and actor.is_authenticated else None)
+                             requested_by=recorded_user(actor))
     audit_record(actor=actor, action=f"job.{kind}", target=job, **params)
     if enqueue:
         _enqueue(job)
@@ -75,7 +75,7 @@ def certificates_issue(*, actor, session: CourseSession, enrolments: Iterable[En
             holder_name=trainee.full_name, holder_native_name=trainee.native_name,
             course_title=course.title, start_date=session.start_date, end_date=session.end_date,
             learning_hours=hours, issued_at=now,
-            issued_by=actor if actor is not None and actor.is_authenticated else None,
+            issued_by=recorded_user(actor),
         ))
     if not new:
         held = [_("%(count)s trainee(s) of %(session)s already hold a certificate.") % {

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hubportal.audit.services import audit_record
+from hubportal.audit.services import audit_record, recorded_user
 from hubportal.importing import Action, Column, ImportReport, Problem, RowOutcome, bulk_update_rows, chunks, match_columns
 from hubportal.tabular import Table, normalise_header
 from trainees.imports import trainees_import
@@ -215,7 +215,7 @@ def enrolments_import(*, actor, table: Table, session: CourseSession, dry_run: b
         bulk_update_rows(Enrolment, to_update, ["status", "status_changed_at", "nominated_by", "nominating_body_name"])
         EnrolmentStatusChange.objects.bulk_create(
             EnrolmentStatusChange(enrolment=enrolment, from_status=before, to_status=after, changed_at=now,
-                                  changed_by=_user(actor), note=(_("import %(file)s") % {"file": file_name})[:255])
+                                  changed_by=recorded_user(actor), note=(_("import %(file)s") % {"file": file_name})[:255])
             for enrolment, start, steps in changes
             for before, after in zip([start, *steps[:-1]], steps)
         )
@@ -230,10 +230,6 @@ def enrolments_import(*, actor, table: Table, session: CourseSession, dry_run: b
         audit_record(actor=actor, action="enrolments.import", target=session, file=file_name,
                      created=report.created, updated=report.updated, unchanged=report.unchanged)
     return report
-
-
-def _user(actor):
-    return actor if actor is not None and actor.is_authenticated else None
 
 
 def _path_between(current: str, target: str) -> list[str] | None:
@@ -275,7 +271,7 @@ def trainees_import_into_session(*, actor, table: Table, session: CourseSession 
         Enrolment.objects.bulk_create(new)
         EnrolmentStatusChange.objects.bulk_create(
             EnrolmentStatusChange(enrolment=e, from_status="", to_status=EnrolmentStatus.NOMINATED, changed_at=now,
-                                  changed_by=_user(actor), note=(_("import %(file)s") % {"file": file_name})[:255])
+                                  changed_by=recorded_user(actor), note=(_("import %(file)s") % {"file": file_name})[:255])
             for e in new
         )
         report.notes.append(_("%(count)s nominated for %(session)s.") % {"count": len(new), "session": session.code})
@@ -374,7 +370,7 @@ def attendance_import(*, actor, table: Table, session: CourseSession, dry_run: b
         for r in AttendanceRecord.objects.filter(enrolment__session=session)
     }
     now = timezone.now()
-    marker = _user(actor)
+    marker = recorded_user(actor)
     to_create, to_update = [], []
     for row in rows:
         for occasion in row.occasions:
