@@ -84,9 +84,8 @@ class NominationFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
         wanted = [f for f in self.forms if f.cleaned_data.get("trainee") and not f.cleaned_data.get("DELETE")]
-        if wanted and self.instance.pk and self.instance.status == SessionStatus.CLOSED:
-            raise ValidationError(_("%(session)s is closed: it takes no more nominations.") % {
-                "session": self.instance.code})
+        if wanted and self.instance.pk:
+            services.session_check_takes_nominations(self.instance)
         already = set(
             Enrolment.objects.filter(
                 session=self.instance, trainee__in=[f.cleaned_data["trainee"] for f in wanted]
@@ -223,8 +222,7 @@ class EnrolmentAddForm(forms.ModelForm):
 
     def clean_session(self):
         session = self.cleaned_data["session"]
-        if session.status == SessionStatus.CLOSED:
-            raise ValidationError(_("%(session)s is closed: it takes no more nominations.") % {"session": session.code})
+        services.session_check_takes_nominations(session)
         return session
 
 

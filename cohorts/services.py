@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hubportal.audit.services import audit_record
+from hubportal.audit.services import audit_record, recorded_user
 from trainees.models import Trainee
 
 from .models import (
@@ -63,13 +63,19 @@ def session_change_status(*, actor, session: CourseSession, to_status: str) -> C
     return session
 
 
+def session_check_takes_nominations(session: CourseSession) -> None:
+    """Raises ValidationError when the session is closed to new nominations."""
+    if session.status == SessionStatus.CLOSED:
+        raise ValidationError(_("%(session)s is closed: it takes no more nominations.") % {"session": session.code})
+
+
 def _record_change(*, enrolment: Enrolment, from_status: str, actor, note: str, at) -> None:
     EnrolmentStatusChange.objects.create(
         enrolment=enrolment,
         from_status=from_status,
         to_status=enrolment.status,
         changed_at=at,
-        changed_by=actor if actor is not None and actor.is_authenticated else None,
+        changed_by=recorded_user(actor),
         note=note,
     )
 
@@ -88,8 +94,7 @@ def trainee_enroll(
 
     Raises ValidationError when the trainee is already enrolled in it or the session is closed.
     """
-    if session.status == SessionStatus.CLOSED:
-        raise ValidationError(_("%(session)s is closed: it takes no more nominations.") % {"session": session.code})
+    session_check_takes_nominations(session)
     if Enrolment.objects.filter(trainee=trainee, session=session).exists():
         raise ValidationError(
             _("%(trainee)s is already enrolled in %(session)s.") % {"trainee": trainee, "session": session.code}
@@ -124,7 +129,7 @@ def enrolment_change_status(*, actor, enrolment: Enrolment, to_status: str, note
     # Lock the session row first: two staff confirming the last seat at once must not both succeed.
     session = CourseSession.objects.select_for_update().get(pk=enrolment.session_id)
     enrolment = Enrolment.objects.select_for_update().select_related("trainee").get(pk=enrolment.pk)
-    if to_status not in ENROLMENT_TRANSITIONS.get(enrolment.status, ()):
+    if not enrolment.can_move_to(to_status):
         allowed = sorted(_label(EnrolmentStatus, s) for s in ENROLMENT_TRANSITIONS[enrolment.status])
         raise ValidationError(
             _("%(trainee)s cannot move from “%(from)s” to “%(to)s” (possible: %(allowed)s).")
@@ -266,7 +271,7 @@ def attendance_mark(
         raise ValidationError(problems)
 
     now = timezone.now()
-    marker = actor if actor is not None and actor.is_authenticated else None
+    marker = recorded_user(actor)
     lookup = {"slot": slot} if slot is not None else {"visit": visit}
     existing = {r.enrolment_id: r for r in AttendanceRecord.objects.filter(enrolment_id__in=enrolment_ids, **lookup)}
     to_create, to_update = [], []
