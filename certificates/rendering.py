@@ -1,20 +1,28 @@
-"""Certificates as PDFs: a batch is laid out as one document, then written out page by page.
+"""Certificates as PDFs: what every certificate of a course run says is laid out once, what is
+personal per certificate, and each PDF is the one laid over the other.
 
-A fresh WeasyPrint render per certificate pays each time for parsing, the style sheet and loading
-its fonts; laying out a batch as one document (one page per certificate) pays for them once, and
-writing each page as its own PDF keeps one file per certificate holding only its own glyphs.
+A fresh WeasyPrint render per certificate pays each time for parsing, the style sheet, loading fonts
+and laying out a whole page; one document of a batch pays for the first three once but still lays
+out every page whole. Here the fixed layer (hub, title, course, dates, signatures: the same for a
+whole session) is rendered to a one-page PDF once per process and course run; the personal layer
+(names, URL, serial) of a batch is laid out as one WeasyPrint document, each page written as its own
+PDF (so a file holds only its own holder's glyphs), and pikepdf puts the fixed page under it as a
+form XObject and draws the QR code in vector rectangles where the layout left its box.
 tests/bench/bench_certificates.py measures it against both.
 """
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
+from io import BytesIO
 
+import pikepdf
 import segno
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, translation
 from django.utils.safestring import mark_safe
 
 from .models import Certificate
@@ -24,6 +32,9 @@ TEMPLATE = "certificates/pdf/certificate.html"
 
 # Medium error correction: a printed code still scans with a crease or a stamp across it.
 QR_ERROR_LEVEL = "m"
+# The printed size of the QR code with its quiet zone (the template sizes its box from this).
+QR_SIZE_MM = 25
+_QR_SIZE_PX = QR_SIZE_MM / 25.4 * 96
 
 # What segno.svg_inline(omitsize=True) writes: one <svg> with a viewBox and one <path> of moves and
 # lines. Anything else (a change in segno, a stray character) is refused rather than marked safe.
@@ -89,31 +100,89 @@ def qr_svg(url: str) -> str:
     return mark_safe(svg)  # noqa: S308 - checked just above: no text of ours or of a user in it
 
 
-def _size(text: str, long: int, very_long: int | None = None) -> str:
-    """A smaller type size for a long text (a CSS class), so that names and titles up to their
-    fields' maximum length still fit on the page."""
-    if very_long is not None and len(text) > very_long:
-        return "very-long"
-    return "long" if len(text) > long else ""
+_SIZE_CLASSES = ("", "long", "very-long", "longest")
 
 
-def _page(certificate: Certificate) -> dict:
+def _size(text: str, *limits: int) -> str:
+    """A smaller type size for a longer text (a CSS class: one step for each of the ascending
+    `limits` the text is longer than), so that names and titles up to their fields' maximum length
+    still fit in their place on the page."""
+    return _SIZE_CLASSES[sum(len(text) > limit for limit in limits)]
+
+
+def _page(certificate: Certificate, *, with_qr_svg: bool) -> dict:
     url = verification_url(certificate)
     return {
         "certificate": certificate,
-        "holder_size": _size(certificate.holder_name, long=36, very_long=60),
-        "native_size": _size(certificate.holder_native_name, long=50),
+        "holder_size": _size(certificate.holder_name, 36, 60, 110),
+        "native_size": _size(certificate.holder_native_name, 50, 100),
         "native_lang": native_name_language(certificate.holder_native_name),
-        "title_size": _size(certificate.course_title, long=90),
+        "title_size": _size(certificate.course_title, 90),
         "dates": date_range(certificate.start_date, certificate.end_date),
         "verify_url": url,
-        "qr_svg": qr_svg(url),
+        "qr_mm": QR_SIZE_MM,
+        "qr_svg": qr_svg(url) if with_qr_svg else "",
     }
 
 
 def certificate_html(certificates: Sequence[Certificate]) -> str:
-    """One HTML document, one page (a <section class="certificate">) per certificate, in order."""
-    return render_to_string(TEMPLATE, {"pages": [_page(c) for c in certificates]})
+    """The whole certificates as one plain HTML document, one page per certificate, in order: both
+    layers in one page, as a plain WeasyPrint render would draw them."""
+    return render_to_string(TEMPLATE, {"pages": [_page(c, with_qr_svg=True) for c in certificates], "fixed": True, "personal": True})
+
+
+def _fixed_key(certificate: Certificate) -> tuple:
+    """What the fixed layer prints: certificates with the same key share it."""
+    return (translation.get_language(), certificate.course_title, certificate.start_date, certificate.end_date,
+            certificate.learning_hours)
+
+
+@functools.lru_cache(maxsize=16)
+def _fixed_layer_pdf(html: str) -> bytes:
+    """The fixed layer as a one-page PDF. Kept per process by its HTML: a worker renders each course
+    run's once, and any change to the template, the language or what is printed is a new key."""
+    document = html_to_document(html)
+    if len(document.pages) != 1:
+        raise ValueError("the fixed layer of the certificate does not come out as one page")
+    return document.write_pdf()
+
+
+def _fixed_layer(certificate: Certificate) -> bytes:
+    page = {
+        "certificate": certificate,
+        "title_size": _size(certificate.course_title, 90),
+        "dates": date_range(certificate.start_date, certificate.end_date),
+    }
+    return _fixed_layer_pdf(render_to_string(TEMPLATE, {"pages": [page], "fixed": True, "personal": False}))
+
+
+# CSS pixels (WeasyPrint's unit for positions) to PDF points.
+_PT_PER_PX = 0.75
+
+
+def _qr_drawing(url: str, *, left_px: float, top_px: float, size_px: float, page_height_pt: float) -> bytes:
+    """PDF drawing operators that fill the QR code's dark modules, its quiet zone included in
+    `size_px`, as one path (abutting rectangles of one fill leave no hairline seams)."""
+    code = segno.make(url, error=QR_ERROR_LEVEL)
+    border = 4  # the quiet zone the standard asks for, in modules
+    modules = len(code.matrix) + 2 * border
+    unit = size_px * _PT_PER_PX / modules
+    # Module coordinates, y downwards, from the top left corner of the box.
+    ops = [f"q 0 g {unit:.4f} 0 0 {-unit:.4f} {left_px * _PT_PER_PX:.3f} {page_height_pt - top_px * _PT_PER_PX:.3f} cm"]
+    for y, row in enumerate(code.matrix, start=border):
+        x = 0
+        width = len(row)
+        while x < width:
+            if row[x]:
+                run = x
+                while run < width and row[run]:
+                    run += 1
+                ops.append(f"{x + border} {y} {run - x} 1 re")
+                x = run
+            else:
+                x += 1
+    ops.append("f Q")
+    return "\n".join(ops).encode()
 
 
 def render_certificates(certificates: Sequence[Certificate]) -> list[bytes]:
@@ -125,7 +194,8 @@ def render_certificates(certificates: Sequence[Certificate]) -> list[bytes]:
     certificates = list(certificates)
     if not certificates:
         return []
-    document = html_to_document(certificate_html(certificates))
+    pages = [_page(c, with_qr_svg=False) for c in certificates]
+    document = html_to_document(render_to_string(TEMPLATE, {"pages": pages, "fixed": False, "personal": True}))
     # Each section carries an anchor: page i must start certificate i, and no other.
     for index, page in enumerate(document.pages):
         starts = {name for name in page.anchors if name.startswith("certificate-")}
@@ -134,4 +204,28 @@ def render_certificates(certificates: Sequence[Certificate]) -> list[bytes]:
             raise ValueError(f"certificate {culprit.serial} does not come out as one page")
     if len(document.pages) != len(certificates):
         raise ValueError(f"{len(certificates)} certificates came out as {len(document.pages)} pages")
-    return [document.copy([page]).write_pdf() for page in document.pages]
+
+    fixed_pdfs = {}
+    for certificate in certificates:
+        key = _fixed_key(certificate)
+        if key not in fixed_pdfs:
+            fixed_pdfs[key] = pikepdf.open(BytesIO(_fixed_layer(certificate)))
+    pdfs = []
+    for index, (certificate, context, page) in enumerate(zip(certificates, pages, document.pages, strict=True)):
+        # The top left corner of the QR code's box (WeasyPrint 70 gives its bottom right corner too).
+        left, top = page.anchors[f"qr-{index}"][:2]
+        personal = pikepdf.open(BytesIO(document.copy([page]).write_pdf()))
+        target = personal.pages[0]
+        page_height = float(target.mediabox[3]) - float(target.mediabox[1])
+        # WeasyPrint's drawing leaves its coordinate system in place: close it before adding ours.
+        target.contents_add(personal.make_stream(b"q"), prepend=True)
+        target.contents_add(personal.make_stream(b"Q"))
+        target.add_underlay(fixed_pdfs[_fixed_key(certificate)].pages[0])
+        target.contents_add(personal.make_stream(_qr_drawing(
+            context["verify_url"], left_px=left, top_px=top, size_px=_QR_SIZE_PX, page_height_pt=page_height)))
+        output = BytesIO()
+        personal.save(output)
+        pdfs.append(output.getvalue())
+    for pdf in fixed_pdfs.values():
+        pdf.close()
+    return pdfs

@@ -149,6 +149,12 @@ def test_longest_name_native_name_and_title_still_fit_on_one_page(tmp_path):
     paths = write_pdfs(tmp_path, [certificate, neighbour])
 
     assert [page_count(path) for path in paths] == [1, 1]
+    # The names, however long, stay in their band: below "This is to certify that", above "has completed".
+    words = word_boxes(paths[0])
+    top = max(y_max for text, _, _, _, y_max in words if text == "certify")
+    bottom = min(y_min for text, _, y_min, _, _ in words if text == "completed")
+    names = [(y_min, y_max) for text, _, y_min, _, y_max in words if text in {"GONZALEZ", "محمد"}]
+    assert names and all(top < y_min and y_max < bottom for y_min, y_max in names), (top, bottom, names)
     assert certificate.serial in pdftotext(paths[0])
     assert neighbour.serial in pdftotext(paths[1]) and certificate.serial not in pdftotext(paths[1])
 
@@ -200,19 +206,63 @@ def test_allow_list_fetcher_serves_the_certificate_stylesheet():
     assert b"@page" in body
 
 
-def test_qr_code_holds_the_verification_url_which_is_also_printed(tmp_path, settings):
+def scanned_qr_codes(path, tmp_path) -> list[str]:
+    """What a phone would read off the printed page: the page as a 150 dpi image, scanned by zbar."""
+    image = tmp_path / f"{path.stem}-scan"
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(path), str(image)], check=True)
+    out = subprocess.run(["zbarimg", "--quiet", "--raw", str(image) + ".png"], capture_output=True, text=True)
+    return out.stdout.split()
+
+
+def test_printed_qr_code_scans_to_the_verification_url_which_is_also_printed(tmp_path, settings):
     settings.PORTAL_BASE_URL = "https://hub.example.org/"
-    certificate = make_certificate()
-    url = "https://hub.example.org" + reverse("certificate_verify", args=[certificate.verification_code])
+    certificates = [make_certificate(), make_certificate(holder_native_name="김민준")]
+    urls = ["https://hub.example.org" + reverse("certificate_verify", args=[c.verification_code])
+            for c in certificates]
 
-    html = certificate_html([certificate])
-    [path] = write_pdfs(tmp_path, [certificate])
+    paths = write_pdfs(tmp_path, certificates)
 
-    # The modules of segno's own code for this URL, whatever the size it is drawn at.
-    modules = re.search(r' d="([^"]+)"', segno.make(url, error="m").svg_inline()).group(1)
-    svg = re.search(r"<svg\b.*?</svg>", html, re.DOTALL).group(0)
-    assert f'd="{modules}"' in svg
-    assert squeezed(url) in squeezed(pdftotext(path))
+    for path, url in zip(paths, urls, strict=True):
+        assert scanned_qr_codes(path, tmp_path) == [url]
+        assert squeezed(url) in squeezed(pdftotext(path))
+
+
+def word_boxes(path) -> list[tuple]:
+    """Every word pdftotext finds with its box (points, rounded to a tenth), in reading order."""
+    html = subprocess.run(["pdftotext", "-bbox", "-enc", "UTF-8", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', html)
+    return sorted((text, *(round(float(v), 1) for v in box)) for *box, text in words)
+
+
+def test_layered_certificate_prints_every_word_where_the_whole_page_design_puts_it(tmp_path):
+    certificates = [make_certificate(holder_name="Nicolas MARTINEZ", holder_native_name="Nicolás Martínez"),
+                    make_certificate(holder_name="Abebe KEBEDE", holder_native_name="አበበ ከበደ"),
+                    make_certificate(holder_name="Santiago SOSA")]
+    paths = write_pdfs(tmp_path, certificates)
+
+    for certificate, path in zip(certificates, paths, strict=True):
+        whole = tmp_path / f"{certificate.serial}-whole.pdf"
+        whole.write_bytes(certificates_pdf.html_to_pdf(certificate_html([certificate])))
+        assert word_boxes(path) == word_boxes(whole)
+
+
+def test_a_batch_of_two_course_runs_prints_each_certificate_with_its_own_course_and_dates(tmp_path):
+    july = make_certificate()
+    october = make_certificate(course_title="Introductory Course for Standard Practice (GxP)",
+                               start_date=dt.date(2022, 10, 17), end_date=dt.date(2022, 10, 21),
+                               learning_hours=Decimal("37.5"))
+    another_july = make_certificate()
+
+    paths = write_pdfs(tmp_path, [july, october, another_july])
+
+    texts = [pdftotext(path) for path in paths]
+    for text in (texts[0], texts[2]):
+        assert COURSE_TITLE in text and "18 – 29 July 2022 · 48 learning hours" in text
+        assert "GxP" not in text and "October" not in text
+    assert "Introductory Course for Standard Practice (GxP)" in texts[1]
+    assert "17 – 21 October 2022 · 37.5 learning hours" in texts[1]
+    assert COURSE_TITLE not in texts[1] and "July" not in texts[1]
 
 
 @pytest.mark.parametrize(("start", "end", "printed"), [
