@@ -193,4 +193,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # WeasyPrint logs every step of every page at INFO ("Creating layout - Page 17"): a worker's log
+    # would hold little else. Its warnings (a missing font, a refused URL) still come through.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
