@@ -11,6 +11,7 @@ form XObject and draws the QR code in vector rectangles where the layout left it
 tests/bench/bench_certificates.py measures it against both.
 """
 
+import contextlib
 import functools
 import re
 import unicodedata
@@ -128,7 +129,8 @@ def _page(certificate: Certificate, *, with_qr_svg: bool) -> dict:
 def certificate_html(certificates: Sequence[Certificate]) -> str:
     """The whole certificates as one plain HTML document, one page per certificate, in order: both
     layers in one page, as a plain WeasyPrint render would draw them."""
-    return render_to_string(TEMPLATE, {"pages": [_page(c, with_qr_svg=True) for c in certificates], "fixed": True, "personal": True})
+    pages = [_page(c, with_qr_svg=True) for c in certificates]
+    return render_to_string(TEMPLATE, {"pages": pages, "fixed": True, "personal": True})
 
 
 def _fixed_key(certificate: Certificate) -> tuple:
@@ -205,27 +207,35 @@ def render_certificates(certificates: Sequence[Certificate]) -> list[bytes]:
     if len(document.pages) != len(certificates):
         raise ValueError(f"{len(certificates)} certificates came out as {len(document.pages)} pages")
 
-    fixed_pdfs = {}
-    for certificate in certificates:
-        key = _fixed_key(certificate)
-        if key not in fixed_pdfs:
-            fixed_pdfs[key] = pikepdf.open(BytesIO(_fixed_layer(certificate)))
-    pdfs = []
-    for index, (certificate, context, page) in enumerate(zip(certificates, pages, document.pages, strict=True)):
-        # The top left corner of the QR code's box (WeasyPrint 70 gives its bottom right corner too).
-        left, top = page.anchors[f"qr-{index}"][:2]
-        personal = pikepdf.open(BytesIO(document.copy([page]).write_pdf()))
-        target = personal.pages[0]
-        page_height = float(target.mediabox[3]) - float(target.mediabox[1])
-        # WeasyPrint's drawing leaves its coordinate system in place: close it before adding ours.
-        target.contents_add(personal.make_stream(b"q"), prepend=True)
-        target.contents_add(personal.make_stream(b"Q"))
-        target.add_underlay(fixed_pdfs[_fixed_key(certificate)].pages[0])
-        target.contents_add(personal.make_stream(_qr_drawing(
-            context["verify_url"], left_px=left, top_px=top, size_px=_QR_SIZE_PX, page_height_pt=page_height)))
-        output = BytesIO()
-        personal.save(output)
-        pdfs.append(output.getvalue())
-    for pdf in fixed_pdfs.values():
-        pdf.close()
+    with contextlib.ExitStack() as open_files:
+        fixed_layers = {}
+        for certificate in certificates:
+            key = _fixed_key(certificate)
+            if key not in fixed_layers:
+                fixed_layers[key] = open_files.enter_context(pikepdf.open(BytesIO(_fixed_layer(certificate))))
+        pdfs = []
+        for index, (certificate, context, page) in enumerate(zip(certificates, pages, document.pages, strict=True)):
+            # The top left corner of the QR code's box (WeasyPrint 70 gives its bottom right corner too).
+            left, top = page.anchors[f"qr-{index}"][:2]
+            pdfs.append(_lay_over(
+                document.copy([page]).write_pdf(), fixed_layers[_fixed_key(certificate)].pages[0],
+                qr_url=context["verify_url"], qr_left_px=left, qr_top_px=top,
+            ))
     return pdfs
+
+
+def _lay_over(personal_pdf: bytes, fixed_page: pikepdf.Page, *, qr_url: str, qr_left_px: float,
+              qr_top_px: float) -> bytes:
+    """One certificate: its personal page with the fixed page under it and the QR code drawn on it."""
+    with pikepdf.open(BytesIO(personal_pdf)) as pdf:
+        page = pdf.pages[0]
+        page_height = float(page.mediabox[3]) - float(page.mediabox[1])
+        # WeasyPrint's drawing leaves its coordinate system in place: close it before adding ours.
+        page.contents_add(pdf.make_stream(b"q"), prepend=True)
+        page.contents_add(pdf.make_stream(b"Q"))
+        page.add_underlay(fixed_page)
+        page.contents_add(pdf.make_stream(_qr_drawing(
+            qr_url, left_px=qr_left_px, top_px=qr_top_px, size_px=_QR_SIZE_PX, page_height_pt=page_height)))
+        output = BytesIO()
+        pdf.save(output)
+    return output.getvalue()

@@ -7,7 +7,6 @@ import subprocess
 from decimal import Decimal
 
 import pytest
-import segno
 from django.urls import reverse
 from django.utils import timezone
 
