@@ -15,7 +15,6 @@ the noise of single runs; one round with the memory check takes about 2.5 minute
 """
 
 import argparse
-import io
 import json
 import os
 import resource
@@ -24,30 +23,11 @@ import sys
 import time
 from pathlib import Path
 
-from benchdb import ROOT, prepare_database
+from benchdb import ROOT, prepare_demo
 
 SESSION = "BDM-2022-07"
-COHORT = 150
 # As the worker renders them (certificates.services.RENDER_CHUNK).
 CHUNK = 25
-
-
-def setup_database():
-    prepare_database()
-    from django.core.management import call_command
-    from django.db import connection
-
-    from cohorts.models import Enrolment
-
-    if Enrolment.objects.filter(session__code=SESSION).count() != COHORT:
-        # A bench database other benches share: bench_import.py empties the trainee tables, which
-        # takes the cohort's enrolments with it while the sessions stay, and seed_demo leaves a
-        # session that exists alone. Start the demo's sessions and trainees afresh.
-        with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE cohorts_coursesession, trainees_trainee RESTART IDENTITY CASCADE")
-    call_command("seed_demo", stdout=io.StringIO())
-    count = Enrolment.objects.filter(session__code=SESSION).count()
-    assert count == COHORT, f"{SESSION} has {count} enrolments, not {COHORT}"
 
 
 def cohort_certificates() -> list:
@@ -176,7 +156,7 @@ def main():
     if args.memory_one:
         print(json.dumps(measure_memory(args.memory_one)))
         return
-    setup_database()
+    prepare_demo()
     results = {}
     for _ in range(args.rounds):
         for kind in RUNNERS:

@@ -28,3 +28,29 @@ def prepare_database() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+# The demo hub's July 2022 session (hub-facts.md): 150 trainees.
+DEMO_SESSION = "BDM-2022-07"
+DEMO_COHORT = 150
+
+
+def prepare_demo() -> None:
+    """prepare_database(), then the demo hub of `seed_demo` (idempotent) with its whole July cohort."""
+    prepare_database()
+    import io
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    from cohorts.models import Enrolment
+
+    if Enrolment.objects.filter(session__code=DEMO_SESSION).count() != DEMO_COHORT:
+        # A bench database other benches share: bench_import.py empties the trainee tables, which
+        # takes the cohort's enrolments with it while the sessions stay, and seed_demo leaves a
+        # session that exists alone. Start the demo's sessions and trainees afresh.
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE cohorts_coursesession, trainees_trainee RESTART IDENTITY CASCADE")
+    call_command("seed_demo", stdout=io.StringIO())
+    count = Enrolment.objects.filter(session__code=DEMO_SESSION).count()
+    assert count == DEMO_COHORT, f"{DEMO_SESSION} has {count} enrolments, not {DEMO_COHORT}"
