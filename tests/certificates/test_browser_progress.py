@@ -1,4 +1,7 @@
-"""In a real browser: staff issue a session's certificates and watch the job finish without reloading."""
+"""In a real browser: staff issue a session's certificates and watch the job finish without reloading;
+a visitor verifies one and its holder downloads it."""
+
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -8,6 +11,7 @@ from hubportal.celery import app as celery_app
 
 from ..conftest import PASSWORD
 from .factories import ended_session, enrolment_attending
+from .test_rendering import pdftotext, scanned_qr_codes
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -47,3 +51,53 @@ def test_the_progress_bar_follows_the_job_to_its_end(live_server, hub_staff, cel
     assert same_page  # the bar moved on the page as loaded: no reload
     assert bar_full
     assert Certificate.objects.filter(enrolment__session=session).exclude(pdf="").count() == 30
+
+
+def test_an_issued_certificate_is_verified_by_anyone_and_downloaded_by_its_holder(
+    live_server, hub_staff, trainee_user, celery_worker, settings, tmp_path
+):
+    """The issue's whole path in a browser: staff issue a session from the admin; a visitor checks
+    the certificate at the URL its QR code holds; the holder signs in and downloads the PDF."""
+    celery_app.control.purge()
+    settings.MEDIA_ROOT = celery_worker.media_root  # where the worker wrote the PDFs
+    session, slots = ended_session(code="BDM-2022-07")
+    enrolment_attending(session, slots, 10, user=trainee_user, given_name="Min-jun", family_name="KIM",
+                        native_name="김민준")
+    for _ in range(4):
+        enrolment_attending(session, slots, 9)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        staff = browser.new_page()
+        staff.goto(f"{live_server.url}/admin/login/")
+        staff.fill("#id_username", hub_staff.email)
+        staff.fill("#id_password", PASSWORD)
+        staff.click("input[type=submit]")
+        staff.goto(f"{live_server.url}/admin/cohorts/coursesession/")
+        staff.locator("tr", has_text="BDM-2022-07").locator("input.action-select").check()
+        staff.select_option("select[name=action]", "issue_certificates")
+        staff.click("button[name=index]")
+        expect(staff.locator(".job-progress-text").first).to_have_text("Done · 5 / 5", timeout=90_000)
+
+        holder = browser.new_context().new_page()
+        holder.goto(f"{live_server.url}/accounts/login/")
+        holder.fill("input[name=login]", trainee_user.email)
+        holder.fill("input[name=password]", PASSWORD)
+        holder.click("button[type=submit]")
+        link = holder.get_by_role("link", name="Download BDM-2022-")
+        with holder.expect_download() as download:
+            link.click()
+        pdf = tmp_path / "mine.pdf"
+        download.value.save_as(pdf)
+        [scanned] = scanned_qr_codes(pdf, tmp_path)
+
+        visitor = browser.new_context().new_page()
+        visitor.goto(live_server.url + urlsplit(scanned).path)
+        verdict = visitor.locator(".verdict").inner_text()
+        awarded = visitor.locator("dt:has-text('Awarded to') + dd").inner_text()
+        browser.close()
+
+    text = pdftotext(pdf)
+    assert "Min-jun KIM" in text and "김민준" in text and "Certificate of Completion" in text
+    assert verdict == "This certificate is valid."
+    assert awarded == "Min-jun KIM 김민준"
