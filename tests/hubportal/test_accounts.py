@@ -25,6 +25,23 @@ def test_a_wrong_password_is_refused_with_a_message(client, trainee_user):
     assert "not correct" in response.content.decode()
 
 
+def test_the_sign_in_page_is_the_portal_s_own_and_invites_no_sign_up(client):
+    page = client.get("/accounts/login/").content.decode()
+
+    assert '<header class="site-header">' in page  # the portal's frame, not allauth's bare page
+    assert "<title>Sign in · HubPortal</title>" in page
+    assert 'name="login"' in page and 'name="password"' in page
+    assert "/accounts/password/reset/" in page
+    assert "/accounts/signup/" not in page and "sign up" not in page.lower()
+
+
+def test_the_password_reset_page_sits_in_the_portal_s_frame(client):
+    page = client.get("/accounts/password/reset/").content.decode()
+
+    assert '<header class="site-header">' in page
+    assert "Menu:" not in page
+
+
 def test_two_accounts_cannot_share_an_email_in_different_cases():
     User.objects.create_user(email="kim@ivi.test", password=PASSWORD)
     with pytest.raises(ValidationError):
