@@ -23,6 +23,7 @@ RUN pip install --upgrade pip && pip install .
 # Production settings demand every secret; none of these values is used beyond this build step.
 RUN DJANGO_SECRET_KEY=build-only-not-secret \
     DJANGO_ALLOWED_HOSTS=localhost \
+    PORTAL_BASE_URL=http://localhost \
     DATABASE_URL=sqlite:////tmp/build-only.sqlite3 \
     python manage.py collectstatic --noinput
 

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CertificatesConfig(AppConfig):
     name = "certificates"
     verbose_name = _("Certificates")
+
+    def ready(self):
+        from . import checks  # noqa: F401 - registers the system checks

@@ -19,6 +19,10 @@ from django.conf import settings
 
 from .conftest import BIN_DIR, PROJECT_DIR, WORKER_COMMAND, log_tail, stop_process
 
+# gunicorn reads the test database: pytest-django creates it only when a collected test is marked
+# so, and this module, run alone, would otherwise point gunicorn at a database that is not there.
+pytestmark = pytest.mark.django_db
+
 READY_TIMEOUT = 30
 ONE_YEAR = 365 * 24 * 60 * 60
 
@@ -67,6 +71,7 @@ def production_env(test_database_url, tmp_path_factory) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="hubportal.settings.production",
         DJANGO_SECRET_KEY="deploy-test-not-secret",
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        PORTAL_BASE_URL="https://hub.example.org",
         DJANGO_SECURE_COOKIES="false",
         DJANGO_STATIC_ROOT=str(tmp_path_factory.mktemp("staticfiles")),
         DJANGO_MEDIA_ROOT=str(tmp_path_factory.mktemp("media")),
@@ -122,6 +127,16 @@ def gunicorn_url(production_env, collected_static, tmp_path_factory):
         yield base_url
     finally:
         stop_process(process)
+
+
+def test_production_settings_refuse_to_start_without_the_portal_address(production_env):
+    env = {key: value for key, value in production_env.items() if key != "PORTAL_BASE_URL"}
+
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=PROJECT_DIR, env=env,
+                            capture_output=True, text=True, timeout=60)
+
+    assert result.returncode != 0
+    assert "PORTAL_BASE_URL" in result.stderr.splitlines()[-1]
 
 
 def test_compose_runs_the_commands_tested_here():
