@@ -90,3 +90,4 @@ def test_the_holder_sees_the_download_on_their_home_page(client, certificate, tr
     client.force_login(trainee_user)
     page = client.get("/").content.decode()
     assert f"/certificates/{certificate.verification_code}/download/" in page
+    assert f'href="/verify/{certificate.verification_code}/"' in page  # the link to share
