@@ -23,8 +23,10 @@ import segno
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.safestring import mark_safe
+
+from hubportal.dates import date_range
 
 from .models import Certificate
 from .pdf import html_to_document
@@ -73,20 +75,6 @@ def native_name_language(name: str) -> str:
                 if letter.startswith(script):
                     return language
     return ""
-
-
-def date_range(start, end) -> str:
-    """The days of a course as printed: 18 – 29 July 2022; 27 June – 8 July 2022;
-    28 December 2022 – 6 January 2023 (month names in the active language)."""
-    if start == end:
-        return formats.date_format(start, "j F Y")
-    if start.year != end.year:
-        first = formats.date_format(start, "j F Y")
-    elif start.month != end.month:
-        first = formats.date_format(start, "j F")
-    else:
-        first = formats.date_format(start, "j")
-    return f"{first} – {formats.date_format(end, 'j F Y')}"
 
 
 def verification_url(certificate: Certificate) -> str:

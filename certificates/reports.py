@@ -38,12 +38,13 @@ from cohorts.models import (
     FacilityVisit,
 )
 from cohorts.selectors import enrolment_list
+from hubportal.dates import date_range
 from hubportal.exports import SafeCSV, neutralise_formula
 from trainees.models import WhoRegion
 
 from .models import CertificateStatus
 from .pdf import html_to_pdf
-from .rendering import date_range, native_name_language
+from .rendering import native_name_language
 
 TEMPLATE = "certificates/pdf/attendance_report.html"
 FORMATS = ("pdf", "xlsx", "csv")

@@ -5,6 +5,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from hubportal.dates import date_range
 from hubportal.importexport import HubImportExportMixin, ImporterResource, OptionalSessionImportForm, SessionImportForm
 from trainees.admin import TraineeAdmin
 from trainees.imports import TRAINEE_COLUMNS
@@ -12,7 +13,6 @@ from trainees.models import Trainee
 from trainees.resources import TraineeExportResource
 
 from . import imports, selectors, services
-from .resources import AttendanceExportResource, EnrolmentExportResource
 from .models import (
     SEAT_HOLDING_STATUSES,
     AttendanceRecord,
@@ -24,6 +24,7 @@ from .models import (
     SessionStatus,
     TimetableSlot,
 )
+from .resources import AttendanceExportResource, EnrolmentExportResource
 
 
 def _errors_text(error: ValidationError) -> str:
@@ -138,7 +139,7 @@ class NominationInline(admin.TabularInline):
 @admin.register(CourseSession)
 class CourseSessionAdmin(admin.ModelAdmin):
     list_display = [
-        "code", "course", "start_date", "end_date", "venue", "status", "enrolled", "seats", "completion_threshold",
+        "code", "course", "dates", "status", "enrolled", "seats", "completion_threshold",
     ]
     list_filter = ["status", "course__kind", "course"]
     list_select_related = ["course"]
@@ -161,6 +162,10 @@ class CourseSessionAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Status moves by the actions, which check the path and audit the change.
         return ["status"] if obj else []
+
+    @admin.display(description=_("dates"), ordering="start_date")
+    def dates(self, obj):
+        return date_range(obj.start_date, obj.end_date)
 
     @admin.display(description=_("enrolled"), ordering="_enrolled")
     def enrolled(self, obj):

@@ -13,8 +13,9 @@ from django.utils import timezone
 from certificates import pdf as certificates_pdf
 from certificates.models import Certificate
 from certificates.pdf import STATIC_BASE_URL, AllowListFetcher
-from certificates.rendering import certificate_html, date_range, render_certificates
+from certificates.rendering import certificate_html, render_certificates
 from cohorts.models import EnrolmentStatus
+from hubportal.dates import date_range
 from tests.cohorts.factories import CourseSessionFactory, EnrolmentFactory
 from tests.curriculum.factories import CourseFactory
 

@@ -1,5 +1,7 @@
 """What hub staff do in the admin: statuses move only through actions that keep the rules."""
 
+import datetime as dt
+
 import pytest
 
 from cohorts.models import Enrolment, EnrolmentStatus, EnrolmentStatusChange, FacilityVisit, SessionStatus
@@ -115,3 +117,13 @@ def test_visit_form_refuses_more_participants_than_places(staff_client):
     assert response.status_code == 200
     assert "The visit takes 1 people; 2 were chosen." in response.content.decode()
     assert FacilityVisit.objects.get(pk=visit.pk).participants.count() == 0
+
+
+def test_the_session_list_shows_each_session_s_days_as_one_span(staff_client):
+    CourseSessionFactory(code="BDM-2022-07", start_date=dt.date(2022, 7, 18), end_date=dt.date(2022, 7, 29))
+    CourseSessionFactory(code="XMAS-2022", start_date=dt.date(2022, 12, 28), end_date=dt.date(2023, 1, 6))
+
+    page = staff_client.get("/admin/cohorts/coursesession/").content.decode()
+
+    assert '<td class="field-dates">18 – 29 July 2022</td>' in page
+    assert '<td class="field-dates">28 December 2022 – 6 January 2023</td>' in page
