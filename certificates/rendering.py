@@ -24,6 +24,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.safestring import mark_safe
 
 from hubportal.dates import date_range
@@ -207,15 +208,21 @@ def render_certificates(certificates: Sequence[Certificate]) -> list[bytes]:
             left, top = page.anchors[f"qr-{index}"][:2]
             pdfs.append(_lay_over(
                 document.copy([page]).write_pdf(), fixed_layers[_fixed_key(certificate)].pages[0],
-                qr_url=context["verify_url"], qr_left_px=left, qr_top_px=top,
+                qr_url=context["verify_url"], qr_left_px=left, qr_top_px=top, title=_document_title(certificate),
             ))
     return pdfs
 
 
+def _document_title(certificate: Certificate) -> str:
+    """What a PDF viewer shows in its title bar, and a file manager as the document's title."""
+    return " – ".join([gettext("Certificate of Completion"), certificate.holder_name, certificate.serial])
+
+
 def _lay_over(personal_pdf: bytes, fixed_page: pikepdf.Page, *, qr_url: str, qr_left_px: float,
-              qr_top_px: float) -> bytes:
+              qr_top_px: float, title: str) -> bytes:
     """One certificate: its personal page with the fixed page under it and the QR code drawn on it."""
     with pikepdf.open(BytesIO(personal_pdf)) as pdf:
+        pdf.docinfo["/Title"] = title
         page = pdf.pages[0]
         page_height = float(page.mediabox[3]) - float(page.mediabox[1])
         # WeasyPrint's drawing leaves its coordinate system in place: close it before adding ours.

@@ -84,6 +84,10 @@ def pdffonts(path) -> list[dict]:
     return rows
 
 
+def pdfinfo(path) -> str:
+    return subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
+
+
 def page_count(path) -> int:
     out = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
     return int(re.search(r"^Pages:\s+(\d+)", out, re.MULTILINE).group(1))
@@ -131,6 +135,9 @@ def test_each_certificate_gets_its_own_one_page_pdf_without_a_query_per_certific
     for path, certificate in zip(paths, certificates):
         text = pdftotext(path)
         assert page_count(path) == 1
+        # The viewer's title bar names the holder and the serial.
+        title = f"Certificate of Completion – {certificate.holder_name} – {certificate.serial}"
+        assert re.search(r"^Title:\s+(.*)$", pdfinfo(path), re.MULTILINE).group(1) == title
         assert certificate.holder_name in text and certificate.serial in text
         for other in certificates:
             if other is not certificate:
