@@ -19,6 +19,20 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
+def issue_from_the_admin(browser, base_url: str, staff, session_code: str):
+    """A staff member signs in to the admin and runs "Issue certificates" on a session; their page."""
+    page = browser.new_page()
+    page.goto(f"{base_url}/admin/login/")
+    page.fill("#id_username", staff.email)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.goto(f"{base_url}/admin/cohorts/coursesession/")
+    page.locator("tr", has_text=session_code).locator("input.action-select").check()
+    page.select_option("select[name=action]", "issue_certificates")
+    page.click("button[name=index]")
+    return page
+
+
 def test_the_progress_bar_follows_the_job_to_its_end(live_server, hub_staff, celery_worker):
     celery_app.control.purge()
     session, slots = ended_session(code="BDM-2022-07")
@@ -29,16 +43,7 @@ def test_the_progress_bar_follows_the_job_to_its_end(live_server, hub_staff, cel
     # a connection of its own that nothing closes before the test database is dropped.
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page()
-        page.goto(f"{live_server.url}/admin/login/")
-        page.fill("#id_username", hub_staff.email)
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-
-        page.goto(f"{live_server.url}/admin/cohorts/coursesession/")
-        page.locator("tr", has_text="BDM-2022-07").locator("input.action-select").check()
-        page.select_option("select[name=action]", "issue_certificates")
-        page.click("button[name=index]")
+        page = issue_from_the_admin(browser, live_server.url, hub_staff, "BDM-2022-07")
 
         expect(page.locator(".messagelist")).to_contain_text("is queued")
         progress = page.locator(".job-progress-text").first
@@ -68,15 +73,7 @@ def test_an_issued_certificate_is_verified_by_anyone_and_downloaded_by_its_holde
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        staff = browser.new_page()
-        staff.goto(f"{live_server.url}/admin/login/")
-        staff.fill("#id_username", hub_staff.email)
-        staff.fill("#id_password", PASSWORD)
-        staff.click("input[type=submit]")
-        staff.goto(f"{live_server.url}/admin/cohorts/coursesession/")
-        staff.locator("tr", has_text="BDM-2022-07").locator("input.action-select").check()
-        staff.select_option("select[name=action]", "issue_certificates")
-        staff.click("button[name=index]")
+        staff = issue_from_the_admin(browser, live_server.url, hub_staff, "BDM-2022-07")
         expect(staff.locator(".job-progress-text").first).to_have_text("Done · 5 / 5", timeout=90_000)
 
         holder = browser.new_context().new_page()
