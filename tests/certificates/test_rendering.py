@@ -6,6 +6,7 @@ import re
 import subprocess
 from decimal import Decimal
 
+import pikepdf
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -138,6 +139,8 @@ def test_each_certificate_gets_its_own_one_page_pdf_without_a_query_per_certific
         # The viewer's title bar names the holder and the serial.
         title = f"Certificate of Completion – {certificate.holder_name} – {certificate.serial}"
         assert re.search(r"^Title:\s+(.*)$", pdfinfo(path), re.MULTILINE).group(1) == title
+        with pikepdf.open(path) as pdf:
+            assert pdf.check_pdf_syntax() == []  # qpdf finds nothing wrong in the file's structure
         assert certificate.holder_name in text and certificate.serial in text
         for other in certificates:
             if other is not certificate:
