@@ -11,7 +11,7 @@ BOOTSTRAP_PYTHON := $(or $(shell command -v python3.11 2>/dev/null),python3)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test bench clean
+.PHONY: help install run test bench messages clean
 
 help: ## list the targets
 	@echo "HubPortal: make <target>"
@@ -58,6 +58,12 @@ bench: install ## run every tests/bench/bench_*.py script
 	scripts=(tests/bench/bench_*.py); \
 	if (( $${#scripts[@]} == 0 )); then echo "no benchmarks yet"; exit 0; fi; \
 	for script in "$${scripts[@]}"; do echo "== $$script"; $(PYTHON) "$$script"; done
+
+# gettext's xgettext and msgfmt (Debian: gettext). The compiled .mo is committed, so that `make run`
+# needs neither; a test fails when it is older than the .po.
+messages: install ## update the Korean catalogue from the code (locale/ko) and compile it
+	$(MANAGE) makemessages -l ko --ignore=.venv --ignore=var --ignore=tests --no-location
+	$(MANAGE) compilemessages -l ko --ignore=.venv
 
 clean: ## remove local state (var/) and collected static files
 	rm -rf var staticfiles

@@ -33,6 +33,9 @@ from .models import Certificate
 from .pdf import html_to_document
 
 TEMPLATE = "certificates/pdf/certificate.html"
+# Certificates are issued in English, the programme's working language, whatever language the person
+# who asks for them reads the portal in.
+CERTIFICATE_LANGUAGE = "en"
 
 # Medium error correction: a printed code still scans with a crease or a stamp across it.
 QR_ERROR_LEVEL = "m"
@@ -115,6 +118,7 @@ def _page(certificate: Certificate, *, with_qr_svg: bool) -> dict:
     }
 
 
+@translation.override(CERTIFICATE_LANGUAGE)
 def certificate_html(certificates: Sequence[Certificate]) -> str:
     """The whole certificates as one plain HTML document, one page per certificate, in order: both
     layers in one page, as a plain WeasyPrint render would draw them."""
@@ -176,6 +180,7 @@ def _qr_drawing(url: str, *, left_px: float, top_px: float, size_px: float, page
     return "\n".join(ops).encode()
 
 
+@translation.override(CERTIFICATE_LANGUAGE)
 def render_certificates(certificates: Sequence[Certificate]) -> list[bytes]:
     """One PDF per certificate, in the same order.
 

@@ -3,10 +3,11 @@
 import logging
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cohorts.models import CourseSession, Enrolment
@@ -159,11 +160,14 @@ def job_run(job_id: int) -> None:
     if job.status == JobStatus.DONE:
         return
     job = job_start(job)
-    try:
-        RUNNERS[job.kind](job)
-    except Exception as error:
-        job_fail(job, _("%(kind)s: %(error)s") % {"kind": type(error).__name__, "error": error})
-        raise
+    # Reports, certificates and the emails to trainees are in the programme's working language,
+    # whichever language is active where the job runs (--sync runs it in the caller's process).
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            RUNNERS[job.kind](job)
+        except Exception as error:
+            job_fail(job, _("%(kind)s: %(error)s") % {"kind": type(error).__name__, "error": error})
+            raise
 
 
 def _render_certificates(job: Job) -> None:

@@ -10,7 +10,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from hubportal.tabular import UnreadableFile, normalise_header, read_table
@@ -128,9 +130,18 @@ class Column:
     required: bool = False
 
     def matches(self, header: str) -> bool:
+        """The header names this column: its field, its label in any of the portal's languages (a
+        file exported from the admin in Korean comes back with Korean headers, whoever imports it),
+        or a usual spelling."""
         key = normalise_header(header)
-        names = (self.field, str(self.label), *self.spellings)
-        return any(key == normalise_header(name) for name in names)
+        return any(key == normalise_header(name) for name in (self.field, *self._labels(), *self.spellings))
+
+    def _labels(self) -> list[str]:
+        labels = []
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                labels.append(str(self.label))
+        return labels
 
 
 def match_columns(headers: Sequence[str], columns: Iterable[Column], header_row: int = 1) -> tuple[

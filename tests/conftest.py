@@ -8,10 +8,20 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from hubportal.users.roles import Role, roles_sync
 
 PASSWORD = "test-password-1"
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request with Accept-Language: ko leaves Korean
+    active in the thread (LocaleMiddleware activates, nothing deactivates), and the next test would
+    read Korean messages."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -100,3 +100,18 @@ def test_issue_certificates_sync_renders_in_the_calling_process(capsys):
     call_command("issue_certificates", "GXP-2022-10", "--sync")
     assert capsys.readouterr().out.strip().splitlines()[-1] == "Issued 1 certificate(s) of GXP-2022-10."
     assert Certificate.objects.get().pdf
+
+
+def test_a_job_run_while_korean_is_active_writes_its_report_in_english(hub_staff):
+    from django.utils import translation
+
+    from certificates.models import JobKind
+    from certificates.services import job_create, job_run
+
+    job = job_create(actor=hub_staff, kind=JobKind.COUNTRY_REPORT, enqueue=False, format="csv")
+    with translation.override("ko"):
+        job_run(job.pk)
+
+    job.refresh_from_db()
+    text = job.result.open("rb").read().decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("Country")  # not 국가

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pikepdf
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from certificates import pdf as certificates_pdf
 from certificates.models import Certificate
@@ -294,3 +294,15 @@ def test_half_hours_are_printed_and_native_names_carry_their_language_and_direct
     assert "37.5 learning hours" in html
     assert 'lang="ko" dir="auto">김민준<' in html
     assert 'lang="ar" dir="auto">محمد حسن<' in html
+
+
+def test_certificates_are_in_english_whatever_language_the_portal_is_read_in(tmp_path):
+    certificate = make_certificate(holder_name="Min-jun KIM", holder_native_name="김민준")
+
+    with translation.override("ko"):
+        [path] = write_pdfs(tmp_path, [certificate])
+
+    text = pdftotext(path)
+    assert "Certificate of Completion" in text and "This is to certify that" in text
+    assert "18 – 29 July 2022 · 48 learning hours" in text
+    assert "수료증" not in text and "증명" not in text
