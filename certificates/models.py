@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cohorts.models import CourseSession, Enrolment
 from curriculum.models import Course
+from hubportal.dates import date_range
 
 
 _CODE_ALPHABET = string.digits + string.ascii_letters
@@ -84,6 +85,11 @@ class Certificate(models.Model):
     @property
     def is_valid(self) -> bool:
         return self.status == CertificateStatus.VALID
+
+    @property
+    def dates(self) -> str:
+        """The days the certificate names, as printed on it: 18 – 29 July 2022."""
+        return date_range(self.start_date, self.end_date)
 
 
 class JobKind(models.TextChoices):

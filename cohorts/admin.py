@@ -5,7 +5,6 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from hubportal.dates import date_range
 from hubportal.importexport import HubImportExportMixin, ImporterResource, OptionalSessionImportForm, SessionImportForm
 from trainees.admin import TraineeAdmin
 from trainees.imports import TRAINEE_COLUMNS
@@ -165,7 +164,7 @@ class CourseSessionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("dates"), ordering="start_date")
     def dates(self, obj):
-        return date_range(obj.start_date, obj.end_date)
+        return obj.dates
 
     @admin.display(description=_("enrolled"), ordering="_enrolled")
     def enrolled(self, obj):

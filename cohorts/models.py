@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from curriculum.models import Course, FacultyMember, Module
+from hubportal.dates import date_range
 from trainees.models import Organisation, Trainee
 
 
@@ -69,6 +70,11 @@ class CourseSession(models.Model):
     def __str__(self):
         # The code alone: it names the session uniquely, and lists of sessions need no join.
         return self.code
+
+    @property
+    def dates(self) -> str:
+        """The session's days as printed: 18 – 29 July 2022."""
+        return date_range(self.start_date, self.end_date)
 
 
 class TimetableSlot(models.Model):

@@ -30,7 +30,7 @@ def test_a_valid_certificate_shows_name_course_and_dates_and_nothing_more(client
     assert response.status_code == 200
     assert "This certificate is valid." in page
     assert "Min-jun KIM" in page and "김민준" in page and certificate.course_title in page
-    assert "18 July 2022" in page and "29 July 2022" in page
+    assert "18 – 29 July 2022" in page
     trainee = certificate.enrolment.trainee
     for private in ("minjun@gcbio.test", "+82 10 1234 5678", trainee.country.name, trainee.organisation.name,
                     trainee.job_title):

@@ -74,3 +74,13 @@ def test_a_file_exported_from_the_korean_admin_imports_under_an_english_one():
 
     assert problems == []
     assert len(positions) == len(TRAINEE_COLUMNS)
+
+
+def test_dates_read_naturally_in_korean():
+    import datetime as dt
+
+    from hubportal.dates import date_range
+
+    with translation.override("ko"):
+        assert date_range(dt.date(2022, 7, 18), dt.date(2022, 7, 29)) == "2022년 7월 18일 – 2022년 7월 29일"
+    assert date_range(dt.date(2022, 7, 18), dt.date(2022, 7, 29)) == "18 – 29 July 2022"
