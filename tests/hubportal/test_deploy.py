@@ -54,9 +54,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def fetch(url: str):
+def fetch(url: str, headers: dict | None = None):
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=10) as response:
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read()
@@ -73,6 +73,7 @@ def production_env(test_database_url, tmp_path_factory) -> dict[str, str]:
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         PORTAL_BASE_URL="https://hub.example.org",
         DJANGO_SECURE_COOKIES="false",
+        DJANGO_HSTS_SECONDS="3600",
         DJANGO_STATIC_ROOT=str(tmp_path_factory.mktemp("staticfiles")),
         DJANGO_MEDIA_ROOT=str(tmp_path_factory.mktemp("media")),
         DATABASE_URL=test_database_url,
@@ -146,6 +147,14 @@ def test_compose_runs_the_commands_tested_here():
     assert commands["web"].endswith(f'{gunicorn}"')
     assert "manage.py migrate --noinput &&" in commands["web"]
     assert commands["worker"] == " ".join(WORKER_COMMAND)
+
+
+def test_behind_a_tls_proxy_browsers_are_told_to_keep_to_https(gunicorn_url):
+    _, over_tls, _ = fetch(f"{gunicorn_url}/health/", headers={"X-Forwarded-Proto": "https"})
+    _, plain, _ = fetch(f"{gunicorn_url}/health/")
+
+    assert over_tls["Strict-Transport-Security"] == "max-age=3600"
+    assert plain["Strict-Transport-Security"] is None  # never sent over plain HTTP
 
 
 def test_health_answers_ok(gunicorn_url):
