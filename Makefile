@@ -11,13 +11,18 @@ BOOTSTRAP_PYTHON := $(or $(shell command -v python3.11 2>/dev/null),python3)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test bench messages clean
+.PHONY: help install system run test bench messages clean
 
 help: ## list the targets
 	@echo "HubPortal: make <target>"
 	@awk -F ':.*## ' '/^[a-z]+:.*## / { printf "  %-8s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 install: $(VENV)/.installed ## create .venv and install the project with its dev tools
+
+# WeasyPrint's libraries, the certificates' fonts, and the tools the tests use: .ci/run lists them and
+# installs the missing ones with apt (as root, or through sudo); nothing when all are there.
+system: ## install the Debian packages the project needs, only those missing
+	@bash .ci/run system
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PYTHON) || $(BOOTSTRAP_PYTHON) -m venv $(VENV)
@@ -28,7 +33,7 @@ $(VENV)/.installed: pyproject.toml
 # Without variables: SQLite and a folder broker in var/ (hubportal.settings.local). DATABASE_URL and
 # CELERY_BROKER_URL, when set, are passed through unchanged; PORTAL_BASE_URL (what certificates' QR codes
 # point at) defaults to the address the server listens on.
-run: install ## migrate, seed demo data, start a Celery worker and the development server (HOST, PORT)
+run: system install ## migrate, seed demo data, start a Celery worker and the development server (HOST, PORT)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	@mkdir -p var
@@ -47,7 +52,7 @@ run: install ## migrate, seed demo data, start a Celery worker and the developme
 
 # makemigrations compares the models with the migration files; it also checks the history of a
 # database, which with the test settings may not exist (pytest creates test_hubportal): in-memory SQLite.
-test: install ## check migrations and the system, then run the tests (real PostgreSQL and Redis)
+test: system install ## check migrations and the system, then run the tests (real PostgreSQL and Redis)
 	DJANGO_SETTINGS_MODULE=hubportal.settings.test DATABASE_URL=sqlite://:memory: \
 		$(MANAGE) makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=hubportal.settings.test $(MANAGE) check
