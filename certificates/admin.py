@@ -14,6 +14,7 @@ from cohorts.models import CourseSession, Enrolment
 
 from . import services
 from .models import Certificate, CertificateStatus, Job, JobKind, JobStatus
+from .reports import FORMATS as REPORT_FORMATS
 from .selectors import enrolment_eligibility
 
 
@@ -130,7 +131,7 @@ class JobAdmin(admin.ModelAdmin):
     def country_report_view(self, request):
         """Queue the report by country across all sessions, in the format asked for."""
         fmt = request.POST.get("format")
-        if request.method != "POST" or fmt not in ("xlsx", "csv", "pdf") or not self.has_view_permission(request):
+        if request.method != "POST" or fmt not in REPORT_FORMATS or not self.has_view_permission(request):
             raise PermissionDenied
         job = services.job_create(actor=request.user, kind=JobKind.COUNTRY_REPORT, format=fmt)
         return _started(self, request, job)

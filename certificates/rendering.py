@@ -24,10 +24,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext
 from django.utils.safestring import mark_safe
-
-from hubportal.dates import date_range
+from django.utils.translation import gettext
 
 from .models import Certificate
 from .pdf import html_to_document
@@ -103,15 +101,22 @@ def _size(text: str, *limits: int) -> str:
     return _SIZE_CLASSES[sum(len(text) > limit for limit in limits)]
 
 
+def _fixed_page(certificate: Certificate) -> dict:
+    """What the fixed layer of the template reads of a certificate."""
+    return {
+        "certificate": certificate,
+        "title_size": _size(certificate.course_title, 90),
+        "dates": certificate.dates,
+    }
+
+
 def _page(certificate: Certificate, *, with_qr_svg: bool) -> dict:
     url = verification_url(certificate)
     return {
-        "certificate": certificate,
+        **_fixed_page(certificate),
         "holder_size": _size(certificate.holder_name, 36, 60, 110),
         "native_size": _size(certificate.holder_native_name, 50, 100),
         "native_lang": native_name_language(certificate.holder_native_name),
-        "title_size": _size(certificate.course_title, 90),
-        "dates": date_range(certificate.start_date, certificate.end_date),
         "verify_url": url,
         "qr_mm": QR_SIZE_MM,
         "qr_svg": qr_svg(url) if with_qr_svg else "",
@@ -127,9 +132,9 @@ def certificate_html(certificates: Sequence[Certificate]) -> str:
 
 
 def _fixed_key(certificate: Certificate) -> tuple:
-    """What the fixed layer prints: certificates with the same key share it."""
-    return (translation.get_language(), certificate.course_title, certificate.start_date, certificate.end_date,
-            certificate.learning_hours)
+    """What the fixed layer prints (always in CERTIFICATE_LANGUAGE): certificates with the same key
+    share it."""
+    return certificate.course_title, certificate.start_date, certificate.end_date, certificate.learning_hours
 
 
 @functools.lru_cache(maxsize=16)
@@ -143,12 +148,8 @@ def _fixed_layer_pdf(html: str) -> bytes:
 
 
 def _fixed_layer(certificate: Certificate) -> bytes:
-    page = {
-        "certificate": certificate,
-        "title_size": _size(certificate.course_title, 90),
-        "dates": date_range(certificate.start_date, certificate.end_date),
-    }
-    return _fixed_layer_pdf(render_to_string(TEMPLATE, {"pages": [page], "fixed": True, "personal": False}))
+    html = render_to_string(TEMPLATE, {"pages": [_fixed_page(certificate)], "fixed": True, "personal": False})
+    return _fixed_layer_pdf(html)
 
 
 # CSS pixels (WeasyPrint's unit for positions) to PDF points.
@@ -201,18 +202,19 @@ def render_certificates(certificates: Sequence[Certificate]) -> list[bytes]:
     if len(document.pages) != len(certificates):
         raise ValueError(f"{len(certificates)} certificates came out as {len(document.pages)} pages")
 
+    keys = [_fixed_key(certificate) for certificate in certificates]
     with contextlib.ExitStack() as open_files:
         fixed_layers = {}
-        for certificate in certificates:
-            key = _fixed_key(certificate)
+        for key, certificate in zip(keys, certificates, strict=True):
             if key not in fixed_layers:
                 fixed_layers[key] = open_files.enter_context(pikepdf.open(BytesIO(_fixed_layer(certificate))))
         pdfs = []
-        for index, (certificate, context, page) in enumerate(zip(certificates, pages, document.pages, strict=True)):
+        for index, (certificate, key, context, page) in enumerate(
+                zip(certificates, keys, pages, document.pages, strict=True)):
             # The top left corner of the QR code's box (WeasyPrint 70 gives its bottom right corner too).
             left, top = page.anchors[f"qr-{index}"][:2]
             pdfs.append(_lay_over(
-                document.copy([page]).write_pdf(), fixed_layers[_fixed_key(certificate)].pages[0],
+                document.copy([page]).write_pdf(), fixed_layers[key].pages[0],
                 qr_url=context["verify_url"], qr_left_px=left, qr_top_px=top, title=_document_title(certificate),
             ))
     return pdfs

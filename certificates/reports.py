@@ -303,7 +303,7 @@ def _summary_tables(matrix: AttendanceMatrix) -> list[Table]:
 def _title_lines(session: CourseSession, generated_at: datetime) -> list[str]:
     return [
         f"{session.code} · {session.course.title}",
-        f"{date_range(session.start_date, session.end_date)} · {session.venue}",
+        f"{session.dates} · {session.venue}",
         _("Generated %(when)s") % {"when": formats.date_format(generated_at, "j F Y, H:i")},
     ]
 
