@@ -18,12 +18,10 @@ import argparse
 import json
 import os
 import resource
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from benchdb import ROOT, prepare_demo
+from benchdb import prepare_demo, spawn
 
 SESSION = "BDM-2022-07"
 # As the worker renders them (certificates.services.RENDER_CHUNK).
@@ -138,11 +136,6 @@ def measure_memory(total: int) -> dict:
     return {"before": before, "steps": steps}
 
 
-def spawn(*args) -> dict:
-    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True, cwd=ROOT)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=1, help="runs of each way; the best counts")
@@ -160,7 +153,7 @@ def main():
     results = {}
     for _ in range(args.rounds):
         for kind in RUNNERS:
-            result = spawn("--one", kind)
+            result = spawn(__file__, "--one", kind)
             if kind not in results or result["seconds"] < results[kind]["seconds"]:
                 results[kind] = result
     ours, fresh, one = results["ours"], results["fresh_each"], results["one_document"]
@@ -174,7 +167,7 @@ def main():
     print(f"  speed-up over (a): {fresh['seconds'] / ours['seconds']:.1f}x   (goal: at least 5x)")
     print(f"  cost against (b):  {ours['seconds'] / one['seconds']:.2f}x   (goal: within 1.5x)")
     if args.memory:
-        memory = spawn("--memory-one", str(args.memory))
+        memory = spawn(__file__, "--memory-one", str(args.memory))
         before = memory["before"]
         print(f"Worker memory over {args.memory:,} certificates in chunks of {CHUNK} (one process):")
         print(f"  before: RSS {before['rss_mb']:.0f} MB, peak {before['peak_mb']:.0f} MB")

@@ -13,11 +13,9 @@ import csv
 import io
 import json
 import resource
-import subprocess
-import sys
 import time
 
-from benchdb import ROOT, prepare_database
+from benchdb import prepare_database, spawn
 
 COUNTRIES = ["GH", "KE", "NG", "EG", "ET", "VN", "TH", "BD", "KR", "ZA"]
 
@@ -133,12 +131,6 @@ def measure_one(kind: str, rows: int) -> dict:
     return {"kind": kind, "rows": rows, "seconds": elapsed, "peak_mb": peak_mb, "queries": len(queries)}
 
 
-def spawn(kind: str, rows: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--one", kind, "--rows", str(rows)], check=True,
-                         capture_output=True, text=True, cwd=ROOT)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=10_000)
@@ -149,7 +141,8 @@ def main():
         print(json.dumps(measure_one(args.one, args.rows)))
         return
     setup_database()
-    results = {kind: spawn(kind, args.rows) for kind in ("ours", "import_export", "bulk_create")}
+    results = {kind: spawn(__file__, "--one", kind, "--rows", str(args.rows))
+               for kind in ("ours", "import_export", "bulk_create")}
     ours, ie, bulk = results["ours"], results["import_export"], results["bulk_create"]
     print(f"Trainee import of {args.rows:,} CSV rows (PostgreSQL), each in a fresh process:")
     for label, r in (("project importer", ours), ("(a) import-export per-row", ie), ("(b) bare bulk_create", bulk)):
@@ -159,7 +152,7 @@ def main():
     print(f"  cost against (b):  {ours['seconds'] / bulk['seconds']:.2f}x   (goal: within 3x)")
     print(f"  peak memory:       {ours['peak_mb']:.0f} MB   (goal: under 300 MB)")
     if args.big:
-        big = spawn("ours", args.big)
+        big = spawn(__file__, "--one", "ours", "--rows", str(args.big))
         print(f"  {args.big:,} rows: {big['seconds']:.1f} s, {big['rows'] / big['seconds']:,.0f} rows/s, "
               f"peak {big['peak_mb']:.0f} MB, {_queries(big['queries'])} queries")
 

@@ -13,11 +13,9 @@ include reading the data from the database.
 import argparse
 import json
 import resource
-import subprocess
-import sys
 import time
 
-from benchdb import DEMO_SESSION, ROOT, prepare_demo
+from benchdb import DEMO_SESSION, prepare_demo, spawn
 
 GOAL_SECONDS = 3.0
 KINDS = ["attendance pdf", "attendance xlsx", "attendance csv", "country pdf", "country xlsx"]
@@ -59,9 +57,7 @@ def main():
     print(f"Reports of the demo hub ({DEMO_SESSION}: 150 trainees), each in a fresh process:")
     results = {}
     for kind in KINDS:
-        out = subprocess.run([sys.executable, __file__, "--one", kind, "--rounds", str(args.rounds)],
-                             check=True, capture_output=True, text=True, cwd=ROOT)
-        results[kind] = result = json.loads(out.stdout.strip().splitlines()[-1])
+        results[kind] = result = spawn(__file__, "--one", kind, "--rounds", str(args.rounds))
         print(f"  {kind:<16} first {result['first']:5.2f} s   then {result['then']:5.2f} s   "
               f"{result['bytes'] / 1024:7.0f} KB   peak {result['peak_mb']:4.0f} MB")
     pdf = results["attendance pdf"]

@@ -1,6 +1,8 @@
 """The benchmarks' PostgreSQL database: DATABASE_URL, by default hubportal_bench on this machine."""
 
+import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -8,6 +10,12 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hubportal_bench")
 os.environ["DJANGO_SETTINGS_MODULE"] = "hubportal.settings.test"
+
+
+def spawn(script: str, *args: str) -> dict:
+    """Run a bench script again in a fresh process of its own; the JSON of its last output line."""
+    out = subprocess.run([sys.executable, script, *args], check=True, capture_output=True, text=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def prepare_database() -> None:
