@@ -7,7 +7,8 @@ out every page whole. Here the fixed layer (hub, title, course, dates, signature
 whole session) is rendered to a one-page PDF once per process and course run; the personal layer
 (names, URL, serial) of a batch is laid out as one WeasyPrint document, each page written as its own
 PDF (so a file holds only its own holder's glyphs), and pikepdf puts the fixed page under it as a
-form XObject and draws the QR code in vector rectangles where the layout left its box.
+form XObject and draws the QR code (encoded by zxing-cpp) in vector rectangles where the layout left
+its box.
 tests/bench/bench_certificates.py measures it against both.
 """
 
@@ -19,7 +20,7 @@ from collections.abc import Sequence
 from io import BytesIO
 
 import pikepdf
-import segno
+import zxingcpp
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -36,17 +37,10 @@ TEMPLATE = "certificates/pdf/certificate.html"
 CERTIFICATE_LANGUAGE = "en"
 
 # Medium error correction: a printed code still scans with a crease or a stamp across it.
-QR_ERROR_LEVEL = "m"
+QR_ERROR_LEVEL = "M"
 # The printed size of the QR code with its quiet zone (the template sizes its box from this).
 QR_SIZE_MM = 25
 _QR_SIZE_PX = QR_SIZE_MM / 25.4 * 96
-
-# What segno.svg_inline(omitsize=True) writes: one <svg> with a viewBox and one <path> of moves and
-# lines. Anything else (a change in segno, a stray character) is refused rather than marked safe.
-_SEGNO_SVG = re.compile(
-    r'<svg viewBox="0 0 \d+ \d+" class="segno">'
-    r'<path class="qrline" stroke="#000" d="[Mmhv0-9. -]+"/></svg>'
-)
 
 # The language a script writes for the hub's trainees (the countries of hub-facts.md): the `lang`
 # lets the shaper pick that language's letter forms. Devanagari writes Nepali as much as Hindi, so
@@ -83,12 +77,35 @@ def verification_url(certificate: Certificate) -> str:
     return settings.PORTAL_BASE_URL.rstrip("/") + reverse("certificate_verify", args=[certificate.verification_code])
 
 
+# The quiet zone the standard asks for around the code, in modules.
+_QR_QUIET_ZONE = 4
+_DARK_RUN = re.compile(b"\\x00+")
+
+
+def _qr_runs(url: str) -> tuple[int, list[tuple[int, int, int]]]:
+    """The URL as a QR code (ISO 18004, the mask chosen by the standard's penalty rules): its width
+    in modules, quiet zone included, and its dark modules as horizontal runs (x, y, length) counted
+    in modules from the top left corner of the quiet zone."""
+    code = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level=QR_ERROR_LEVEL)
+    image = code.to_image(scale=1, add_quiet_zones=False)  # a byte per module: 0 dark, 255 light
+    height, width = image.shape
+    pixels = bytes(memoryview(image))
+    runs = []
+    for y in range(height):
+        row = y * width
+        for run in _DARK_RUN.finditer(pixels, row, row + width):
+            runs.append((_QR_QUIET_ZONE + run.start() - row, _QR_QUIET_ZONE + y, run.end() - run.start()))
+    return width + 2 * _QR_QUIET_ZONE, runs
+
+
 def qr_svg(url: str) -> str:
-    """The URL as a QR code, an inline SVG sized by the stylesheet. Safe: checked to be segno's own."""
-    svg = segno.make(url, error=QR_ERROR_LEVEL).svg_inline(omitsize=True)
-    if not _SEGNO_SVG.fullmatch(svg):
-        raise ValueError("unexpected QR code SVG from segno")
-    return mark_safe(svg)  # noqa: S308 - checked just above: no text of ours or of a user in it
+    """The URL as a QR code, an inline SVG sized by the stylesheet: one path of the dark modules'
+    runs, the same shapes as the PDF drawing of render_certificates. Safe to mark so: it is made of
+    numbers only."""
+    modules, runs = _qr_runs(url)
+    path = "".join(f"M{x} {y}h{length}v1h-{length}z" for x, y, length in runs)
+    return mark_safe(  # noqa: S308 - numbers of our own, no text of a user's
+        f'<svg viewBox="0 0 {modules} {modules}" class="qr-code"><path fill="#000" d="{path}"/></svg>')
 
 
 _SIZE_CLASSES = ("", "long", "very-long", "longest")
@@ -159,24 +176,11 @@ _PT_PER_PX = 0.75
 def _qr_drawing(url: str, *, left_px: float, top_px: float, size_px: float, page_height_pt: float) -> bytes:
     """PDF drawing operators that fill the QR code's dark modules, its quiet zone included in
     `size_px`, as one path (abutting rectangles of one fill leave no hairline seams)."""
-    code = segno.make(url, error=QR_ERROR_LEVEL)
-    border = 4  # the quiet zone the standard asks for, in modules
-    modules = len(code.matrix) + 2 * border
+    modules, runs = _qr_runs(url)
     unit = size_px * _PT_PER_PX / modules
     # Module coordinates, y downwards, from the top left corner of the box.
     ops = [f"q 0 g {unit:.4f} 0 0 {-unit:.4f} {left_px * _PT_PER_PX:.3f} {page_height_pt - top_px * _PT_PER_PX:.3f} cm"]
-    for y, row in enumerate(code.matrix, start=border):
-        x = 0
-        width = len(row)
-        while x < width:
-            if row[x]:
-                run = x
-                while run < width and row[run]:
-                    run += 1
-                ops.append(f"{x + border} {y} {run - x} 1 re")
-                x = run
-            else:
-                x += 1
+    ops.extend(f"{x} {y} {length} 1 re" for x, y, length in runs)
     ops.append("f Q")
     return "\n".join(ops).encode()
 

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from certificates import pdf as certificates_pdf
 from certificates.models import Certificate
 from certificates.pdf import STATIC_BASE_URL, AllowListFetcher
-from certificates.rendering import certificate_html, render_certificates
+from certificates.rendering import certificate_html, render_certificates, verification_url
 from cohorts.models import EnrolmentStatus
 from hubportal.dates import date_range
 from tests.cohorts.factories import CourseSessionFactory, EnrolmentFactory
@@ -245,7 +245,13 @@ def word_boxes(path) -> list[tuple]:
     return sorted((text, *(round(float(v), 1) for v in box)) for *box, text in words)
 
 
-def test_layered_certificate_prints_every_word_where_the_whole_page_design_puts_it(tmp_path):
+def page_image(path) -> bytes:
+    """The page as a reader's screen shows it: a 100 dpi greyscale image (PGM)."""
+    return subprocess.run(["pdftoppm", "-r", "100", "-gray", "-singlefile", str(path)], check=True,
+                          capture_output=True).stdout
+
+
+def test_layered_certificate_looks_exactly_like_the_whole_page_design(tmp_path):
     certificates = [make_certificate(holder_name="Nicolas MARTINEZ", holder_native_name="Nicolás Martínez"),
                     make_certificate(holder_name="Abebe KEBEDE", holder_native_name="አበበ ከበደ"),
                     make_certificate(holder_name="Santiago SOSA")]
@@ -255,6 +261,9 @@ def test_layered_certificate_prints_every_word_where_the_whole_page_design_puts_
         whole = tmp_path / f"{certificate.serial}-whole.pdf"
         whole.write_bytes(certificates_pdf.html_to_pdf(certificate_html([certificate])))
         assert word_boxes(path) == word_boxes(whole)
+        # Frame, lines and QR code too, pixel for pixel; and the code is the certificate's own.
+        assert page_image(path) == page_image(whole), "the layered page does not look like the whole page"
+        assert scanned_qr_codes(path, tmp_path) == [verification_url(certificate)]
 
 
 def test_a_batch_of_two_course_runs_prints_each_certificate_with_its_own_course_and_dates(tmp_path):
