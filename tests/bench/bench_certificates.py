@@ -143,6 +143,8 @@ def main():
     parser.add_argument("--one", choices=RUNNERS, help=argparse.SUPPRESS)
     parser.add_argument("--memory-one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     if args.one:
         print(json.dumps(measure_one(args.one)))
         return

@@ -1,5 +1,6 @@
 """Certificate PDFs as a reader sees them: read back with poppler's pdftotext, pdffonts and pdfinfo."""
 
+import concurrent.futures
 import datetime as dt
 import itertools
 import re
@@ -145,6 +146,24 @@ def test_each_certificate_gets_its_own_one_page_pdf_without_a_query_per_certific
         for other in certificates:
             if other is not certificate:
                 assert other.holder_name not in text and other.serial not in text
+
+
+def test_batches_rendered_in_two_threads_at_once_each_print_their_own_names(tmp_path):
+    """Fonts are kept per thread from one document to the next; two threads rendering at the same
+    time (`runserver` serves requests in threads) each get their own and their own pages."""
+    batches = [[make_certificate(holder_name=name, holder_native_name=native)
+                for name, native, _font in list(NAMES_BY_SCRIPT.values())[offset::2]]
+               for offset in (0, 1)]
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        rendered = list(pool.map(render_certificates, batches * 2))
+
+    for certificates, pdfs in zip(batches * 2, rendered, strict=True):
+        for certificate, pdf in zip(certificates, pdfs, strict=True):
+            path = tmp_path / f"{certificate.serial}.pdf"
+            path.write_bytes(pdf)
+            assert squeezed(certificate.holder_native_name) in squeezed(pdftotext(path))
+            assert certificate.holder_name in pdftotext(path)
 
 
 def test_longest_name_native_name_and_title_still_fit_on_one_page(tmp_path):
