@@ -135,7 +135,6 @@ def _page(certificate: Certificate, *, with_qr_svg: bool) -> dict:
         "native_size": _size(certificate.holder_native_name, 50, 100),
         "native_lang": native_name_language(certificate.holder_native_name),
         "verify_url": url,
-        "qr_mm": QR_SIZE_MM,
         "qr_svg": qr_svg(url) if with_qr_svg else "",
     }
 
@@ -145,7 +144,7 @@ def certificate_html(certificates: Sequence[Certificate]) -> str:
     """The whole certificates as one plain HTML document, one page per certificate, in order: both
     layers in one page, as a plain WeasyPrint render would draw them."""
     pages = [_page(c, with_qr_svg=True) for c in certificates]
-    return render_to_string(TEMPLATE, {"pages": pages, "fixed": True, "personal": True})
+    return render_to_string(TEMPLATE, {"pages": pages, "fixed": True, "personal": True, "qr_mm": QR_SIZE_MM})
 
 
 def _fixed_key(certificate: Certificate) -> tuple:
@@ -196,7 +195,8 @@ def render_certificates(certificates: Sequence[Certificate]) -> list[bytes]:
     if not certificates:
         return []
     pages = [_page(c, with_qr_svg=False) for c in certificates]
-    document = html_to_document(render_to_string(TEMPLATE, {"pages": pages, "fixed": False, "personal": True}))
+    document = html_to_document(render_to_string(
+        TEMPLATE, {"pages": pages, "fixed": False, "personal": True, "qr_mm": QR_SIZE_MM}))
     # Each section carries an anchor: page i must start certificate i, and no other.
     for index, page in enumerate(document.pages):
         starts = {name for name in page.anchors if name.startswith("certificate-")}
