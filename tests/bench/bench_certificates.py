@@ -17,12 +17,11 @@ three run in turn, `--rounds` times; each round's ratios are printed and their m
 import argparse
 import json
 import os
-import resource
 import statistics
 import time
 from pathlib import Path
 
-from benchdb import prepare_demo, spawn
+from benchdb import peak_rss_mb, prepare_demo, spawn
 
 SESSION = "BDM-2022-07"
 # As the worker renders them (certificates.services.RENDER_CHUNK).
@@ -91,10 +90,6 @@ RUNNERS = {"ours": run_ours, "fresh_each": run_fresh_each, "one_document": run_o
 def current_rss_mb() -> float:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure_one(kind: str) -> dict:

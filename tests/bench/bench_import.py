@@ -12,10 +12,9 @@ import argparse
 import csv
 import io
 import json
-import resource
 import time
 
-from benchdb import prepare_database, spawn
+from benchdb import peak_rss_mb, prepare_database, spawn
 
 COUNTRIES = ["GH", "KE", "NG", "EG", "ET", "VN", "TH", "BD", "KR", "ZA"]
 
@@ -127,8 +126,7 @@ def measure_one(kind: str, rows: int) -> dict:
         start = time.perf_counter()
         RUNNERS[kind](data)
         elapsed = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"kind": kind, "rows": rows, "seconds": elapsed, "peak_mb": peak_mb, "queries": len(queries)}
+    return {"kind": kind, "rows": rows, "seconds": elapsed, "peak_mb": peak_rss_mb(), "queries": len(queries)}
 
 
 def main():

@@ -12,10 +12,9 @@ include reading the data from the database.
 
 import argparse
 import json
-import resource
 import time
 
-from benchdb import DEMO_SESSION, prepare_demo, spawn
+from benchdb import DEMO_SESSION, peak_rss_mb, prepare_demo, spawn
 
 GOAL_SECONDS = 3.0
 KINDS = ["attendance pdf", "attendance xlsx", "attendance csv", "country pdf", "country xlsx"]
@@ -42,7 +41,7 @@ def measure(kind: str, rounds: int) -> dict:
         data = make()
         times.append(time.perf_counter() - start)
     return {"kind": kind, "first": times[0], "then": min(times[1:]), "bytes": len(data),
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_mb": peak_rss_mb()}
 
 
 def main():

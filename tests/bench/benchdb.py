@@ -2,6 +2,7 @@
 
 import json
 import os
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,11 @@ def spawn(script: str, *args: str) -> dict:
     """Run a bench script again in a fresh process of its own; the JSON of its last output line."""
     out = subprocess.run([sys.executable, script, *args], check=True, capture_output=True, text=True, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def peak_rss_mb() -> float:
+    """The most memory this process has held so far (its peak resident set), in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def prepare_database() -> None:
