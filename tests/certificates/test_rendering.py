@@ -91,8 +91,7 @@ def pdfinfo(path) -> str:
 
 
 def page_count(path) -> int:
-    out = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
-    return int(re.search(r"^Pages:\s+(\d+)", out, re.MULTILINE).group(1))
+    return int(re.search(r"^Pages:\s+(\d+)", pdfinfo(path), re.MULTILINE).group(1))
 
 
 @pytest.mark.parametrize("script", NAMES_BY_SCRIPT)
@@ -162,8 +161,9 @@ def test_batches_rendered_in_two_threads_at_once_each_print_their_own_names(tmp_
         for certificate, pdf in zip(certificates, pdfs, strict=True):
             path = tmp_path / f"{certificate.serial}.pdf"
             path.write_bytes(pdf)
-            assert squeezed(certificate.holder_native_name) in squeezed(pdftotext(path))
-            assert certificate.holder_name in pdftotext(path)
+            text = pdftotext(path)
+            assert squeezed(certificate.holder_native_name) in squeezed(text)
+            assert certificate.holder_name in text
 
 
 def test_longest_name_native_name_and_title_still_fit_on_one_page(tmp_path):
