@@ -49,6 +49,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="timed runs after the first; the best counts")
     parser.add_argument("--one", choices=KINDS, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     if args.one:
         print(json.dumps(measure(args.one, args.rounds)))
         return
