@@ -32,6 +32,8 @@ from .models import Certificate
 from .pdf import html_to_document
 
 TEMPLATE = "certificates/pdf/certificate.html"
+# The layers are rendered with a user-agent stylesheet of the few rules the template needs.
+LAYERS_USER_AGENT_STYLESHEET = "certificates/layers-user-agent.css"
 # Certificates are issued in English, the programme's working language, whatever language the person
 # who asks for them reads the portal in.
 CERTIFICATE_LANGUAGE = "en"
@@ -157,7 +159,7 @@ def _fixed_key(certificate: Certificate) -> tuple:
 def _fixed_layer_pdf(html: str) -> bytes:
     """The fixed layer as a one-page PDF. Kept per process by its HTML: a worker renders each course
     run's once, and any change to the template, the language or what is printed is a new key."""
-    document = html_to_document(html)
+    document = html_to_document(html, user_agent_stylesheet=LAYERS_USER_AGENT_STYLESHEET)
     if len(document.pages) != 1:
         raise ValueError("the fixed layer of the certificate does not come out as one page")
     return document.write_pdf()
@@ -196,7 +198,8 @@ def render_certificates(certificates: Sequence[Certificate]) -> list[bytes]:
         return []
     pages = [_page(c, with_qr_svg=False) for c in certificates]
     document = html_to_document(render_to_string(
-        TEMPLATE, {"pages": pages, "fixed": False, "personal": True, "qr_mm": QR_SIZE_MM}))
+        TEMPLATE, {"pages": pages, "fixed": False, "personal": True, "qr_mm": QR_SIZE_MM}),
+        user_agent_stylesheet=LAYERS_USER_AGENT_STYLESHEET)
     # Each section carries an anchor: page i must start certificate i, and no other.
     for index, page in enumerate(document.pages):
         starts = {name for name in page.anchors if name.startswith("certificate-")}
