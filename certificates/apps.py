@@ -7,4 +7,6 @@ class CertificatesConfig(AppConfig):
     verbose_name = _("Certificates")
 
     def ready(self):
-        from . import checks  # noqa: F401 - registers the system checks
+        from . import checks, fontsubset  # noqa: F401 - checks registers the system checks
+
+        fontsubset.install()

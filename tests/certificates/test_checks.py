@@ -1,4 +1,5 @@
-"""The portal's address, which every certificate prints in its QR code, is checked before it is used."""
+"""The portal's address, which every certificate prints in its QR code, is checked before it is used; and
+whether certificates are rendered the fast way."""
 
 import pytest
 from django.core.management import call_command
@@ -30,3 +31,18 @@ def test_the_deploy_check_warns_while_the_address_is_this_machine(settings, caps
     call_command("check", "--deploy", "--tag", "security")
 
     assert "certificates.W001" in capsys.readouterr().err
+
+
+def test_the_check_is_silent_about_font_subsetting_with_the_weasyprint_it_was_checked_with(capsys):
+    call_command("check")
+
+    assert "certificates.W002" not in capsys.readouterr().err
+
+
+def test_the_check_warns_that_certificates_render_slower_with_a_weasyprint_not_yet_checked(monkeypatch, capsys):
+    monkeypatch.setattr("weasyprint.__version__", "71.0")
+
+    call_command("check")
+
+    warning = capsys.readouterr().err
+    assert "certificates.W002" in warning and "WeasyPrint 71.0" in warning
