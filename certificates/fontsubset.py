@@ -29,9 +29,13 @@ logger = logging.getLogger(__name__)
 
 # Releases whose Font._harfbuzz_subset this module does the work of, checked against their source.
 SUPPORTED_WEASYPRINT = ("70.",)
-# Prepared faces kept per process: a dozen fonts print the hub's names; fonts of other PDFs (or of
-# font configurations since dropped) make way for them, oldest first.
-PREPARED_FACES = 16
+# A prepared face takes about 3.5 times its font file in memory, and preparing takes about 13 ms a
+# megabyte of TrueType: NanumMyeongjo (3.4 MB) 45 ms and 12 MB. A CJK collection (19-26 MB of CFF)
+# would take over a second and 300 MB, for a subset 2 times faster: fonts over PREPARED_FONT_BYTES
+# are subset by WeasyPrint's own method. The faces kept hold PREPARED_BYTES of font files at most
+# (the dozen fonts of the hub's certificates take about 8 MB); the least recently used make way.
+PREPARED_FONT_BYTES = 4 * 2**20
+PREPARED_BYTES = 16 * 2**20
 
 _ffi = cffi.FFI()
 _ffi.cdef("""
@@ -46,6 +50,7 @@ _ffi.cdef("""
     void hb_face_destroy (hb_face_t *face);
     hb_blob_t * hb_face_reference_blob (hb_face_t *face);
     const char * hb_blob_get_data (hb_blob_t *blob, unsigned int *length);
+    unsigned int hb_blob_get_length (hb_blob_t *blob);
     void hb_blob_destroy (hb_blob_t *blob);
     void hb_set_add_sorted_array (hb_set_t *set, const hb_codepoint_t *sorted_codepoints,
                                   unsigned int num_codepoints);
@@ -98,16 +103,24 @@ class _PreparedFaces:
     dropped from here in another thread stays whole until its user is done with it.
     """
 
-    def __init__(self, size: int):
-        self._size = size
-        self._faces = collections.OrderedDict()
+    def __init__(self, *, font_bytes: int, budget_bytes: int):
+        self._font_bytes = font_bytes
+        self._budget_bytes = budget_bytes
+        self._faces = collections.OrderedDict()  # address: (source, prepared, bytes of its font file)
         self._lock = threading.Lock()
+        self.prepared = 0  # faces prepared so far, kept or dropped since
 
     def __len__(self):
         return len(self._faces)
 
+    @property
+    def font_bytes(self) -> int:
+        """The bytes of the font files of the faces kept."""
+        return sum(size for _source, _prepared, size in self._faces.values())
+
     def get(self, face):
-        """A new reference to the prepared face of `face` (the caller destroys it), or None."""
+        """A new reference to the prepared face of `face` (the caller destroys it), or None when its
+        font is too large to prepare or HarfBuzz cannot prepare it."""
         address = int(weasyprint_ffi.ffi.cast("uintptr_t", face))
         with self._lock:
             entry = self._faces.get(address)
@@ -115,26 +128,39 @@ class _PreparedFaces:
                 self._faces.move_to_end(address)
                 return _harfbuzz.hb_face_reference(entry[1])
             source = _harfbuzz.hb_face_reference(_ffi.cast("hb_face_t *", address))
-            prepared = _harfbuzz_subset.hb_subset_preprocess(source)
+            size = _blob_length(source)
+            prepared = _harfbuzz_subset.hb_subset_preprocess(source) if size <= self._font_bytes else _ffi.NULL
             if prepared == _ffi.NULL:
                 _harfbuzz.hb_face_destroy(source)
                 return None
-            self._faces[address] = (source, prepared)
-            while len(self._faces) > self._size:
-                _address, (old_source, old_prepared) = self._faces.popitem(last=False)
-                _harfbuzz.hb_face_destroy(old_prepared)
-                _harfbuzz.hb_face_destroy(old_source)
-            return _harfbuzz.hb_face_reference(prepared)
+            self.prepared += 1
+            self._faces[address] = (source, prepared, size)
+            reference = _harfbuzz.hb_face_reference(prepared)
+            while self.font_bytes > self._budget_bytes:
+                self._drop(next(iter(self._faces)))
+            return reference
+
+    def _drop(self, address):
+        source, prepared, _size = self._faces.pop(address)
+        _harfbuzz.hb_face_destroy(prepared)
+        _harfbuzz.hb_face_destroy(source)
 
     def clear(self):
         with self._lock:
             while self._faces:
-                _address, (source, prepared) = self._faces.popitem()
-                _harfbuzz.hb_face_destroy(prepared)
-                _harfbuzz.hb_face_destroy(source)
+                self._drop(next(iter(self._faces)))
 
 
-prepared_faces = _PreparedFaces(PREPARED_FACES)
+prepared_faces = _PreparedFaces(font_bytes=PREPARED_FONT_BYTES, budget_bytes=PREPARED_BYTES)
+
+
+def _blob_length(face) -> int:
+    """The bytes of the font file a face is read from (of the whole collection, for a .ttc)."""
+    blob = _harfbuzz.hb_face_reference_blob(face)
+    try:
+        return _harfbuzz.hb_blob_get_length(blob)
+    finally:
+        _harfbuzz.hb_blob_destroy(blob)
 
 
 def _face_data(face) -> bytes:

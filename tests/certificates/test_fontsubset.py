@@ -1,6 +1,5 @@
 """Fonts subset from prepared faces (certificates/fontsubset.py), against WeasyPrint's own subsetting."""
 
-import subprocess
 from io import BytesIO
 
 import pikepdf
@@ -10,7 +9,7 @@ from weasyprint.pdf.fonts import Font
 
 from certificates import fontsubset
 from certificates.rendering import _fixed_layer_pdf, render_certificates
-from tests.certificates.test_rendering import NAMES_BY_SCRIPT, make_certificate
+from tests.certificates.test_rendering import NAMES_BY_SCRIPT, make_certificate, pdffonts, pdftotext
 
 pytestmark = pytest.mark.django_db
 
@@ -56,12 +55,23 @@ def test_certificates_embed_byte_for_byte_the_fonts_weasyprint_subsets_itself(mo
 def test_fonts_prepared_for_subsetting_stay_few_when_each_document_loads_its_fonts_afresh(tmp_path):
     """A plain WeasyPrint render loads its fonts anew: the faces prepared for earlier documents make
     way for later ones instead of piling up in the worker's memory."""
-    for index in range(fontsubset.PREPARED_FACES + 4):
-        text = f"Trainee {index} Min-jun KIM 김민준"
+    fontsubset.prepared_faces.clear()
+    for index in range(12):
+        text = f"Trainee {index} Min-jun KIM 김민준"  # NanumMyeongjo, 3.4 MB, for the Hangul
         path = tmp_path / f"{index}.pdf"
-        path.write_bytes(weasyprint.HTML(string=f"<p>{text} <b>bold</b></p>").write_pdf())
-        printed = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True,
-                                 text=True).stdout
-        assert f"{text} bold" in " ".join(printed.split())
+        path.write_bytes(weasyprint.HTML(string=f'<p style="font-family: serif, NanumMyeongjo">{text} <b>bold</b></p>'
+                                         ).write_pdf())
+        assert f"{text} bold" in " ".join(pdftotext(path).split())
 
-    assert 0 < len(fontsubset.prepared_faces) <= fontsubset.PREPARED_FACES
+    assert 0 < fontsubset.prepared_faces.font_bytes <= fontsubset.PREPARED_BYTES
+
+
+def test_a_cjk_font_collection_is_subset_by_weasyprint_without_being_prepared(tmp_path):
+    """Noto Sans CJK (19 MB of CFF) would take 300 MB prepared: WeasyPrint subsets it its own way."""
+    prepared = fontsubset.prepared_faces.prepared
+    path = tmp_path / "cjk.pdf"
+    path.write_bytes(weasyprint.HTML(string='<p style="font-family: Noto Sans CJK KR">김민준</p>').write_pdf())
+
+    assert "김민준" in pdftotext(path)
+    assert "Noto-Sans-CJK" in " ".join(font["name"] for font in pdffonts(path))
+    assert fontsubset.prepared_faces.prepared == prepared
