@@ -44,7 +44,6 @@ _ffi.cdef("""
     typedef struct hb_set_t hb_set_t;
     typedef struct hb_subset_input_t hb_subset_input_t;
     typedef uint32_t hb_codepoint_t;
-    typedef uint32_t hb_tag_t;
 
     hb_face_t * hb_face_reference (hb_face_t *face);
     void hb_face_destroy (hb_face_t *face);
@@ -55,7 +54,6 @@ _ffi.cdef("""
     void hb_set_add_sorted_array (hb_set_t *set, const hb_codepoint_t *sorted_codepoints,
                                   unsigned int num_codepoints);
     void hb_set_add_range (hb_set_t *set, hb_codepoint_t first, hb_codepoint_t last);
-    hb_tag_t hb_tag_from_string (const char *str, int len);
 
     hb_subset_input_t * hb_subset_input_create_or_fail (void);
     void hb_subset_input_destroy (hb_subset_input_t *input);
@@ -73,13 +71,14 @@ _DESUBROUTINIZE = 0x04
 _PASSTHROUGH_UNRECOGNIZED = 0x20
 _NOTDEF_OUTLINE = 0x40
 _DROP_TABLE_TAG = 3
-# The tables WeasyPrint 70 drops from embedded fonts.
-_DROPPED_TABLES = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH", b"PCLT",
-                   b"SVG ")
+# The tables WeasyPrint 70 drops from embedded fonts, as HarfBuzz tags (the four bytes, big-endian).
+_DROPPED_TABLES = sorted(int.from_bytes(tag, "big") for tag in (
+    b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH", b"PCLT", b"SVG "))
 
 
 def _open(*names):
-    """The first of `names` the dynamic loader finds (the names WeasyPrint loads HarfBuzz by)."""
+    """The first of `names` the dynamic loader finds (the names WeasyPrint loads HarfBuzz by). Not
+    WeasyPrint's own weasyprint.text.ffi._dlopen: a release without it would stop the app's start."""
     for name in names:
         try:
             return _ffi.dlopen(name)
@@ -92,7 +91,8 @@ _harfbuzz = _open("libharfbuzz.so.0", "libharfbuzz.0.dylib", "libharfbuzz-0.dll"
 _harfbuzz_subset = _open("libharfbuzz-subset.so.0", "libharfbuzz-subset.0.dylib", "libharfbuzz-subset-0.dll",
                          "harfbuzz-subset")
 
-STOCK = weasyprint_fonts.Font._harfbuzz_subset
+# None in a release without it: supported() is then False, and the app starts all the same.
+STOCK = getattr(weasyprint_fonts.Font, "_harfbuzz_subset", None)
 
 
 class _PreparedFaces:
@@ -185,9 +185,9 @@ def _subset_data(source, glyphs: list[int], *, hinting: bool, notdef_outline: bo
         notdef = _NOTDEF_OUTLINE if notdef_outline else 0
         _harfbuzz_subset.hb_subset_input_set_flags(
             subset_input, _RETAIN_GIDS | _PASSTHROUGH_UNRECOGNIZED | _DESUBROUTINIZE | notdef)
-        dropped = sorted(_harfbuzz.hb_tag_from_string(tag, -1) for tag in _DROPPED_TABLES)
         _harfbuzz.hb_set_add_sorted_array(
-            _harfbuzz_subset.hb_subset_input_set(subset_input, _DROP_TABLE_TAG), dropped, len(dropped))
+            _harfbuzz_subset.hb_subset_input_set(subset_input, _DROP_TABLE_TAG), _DROPPED_TABLES,
+            len(_DROPPED_TABLES))
         first = _harfbuzz_subset.hb_subset_or_fail(source, subset_input)
         if first == _ffi.NULL:
             return b""
@@ -221,7 +221,7 @@ def _subset(self, to_unicode, hinting):
 def supported() -> bool:
     """Whether this WeasyPrint is one this module was checked with, and HarfBuzz can prepare faces."""
     return (weasyprint.__version__.startswith(SUPPORTED_WEASYPRINT)
-            and weasyprint_ffi.harfbuzz_subset is not None
+            and STOCK is not None and weasyprint_ffi.harfbuzz_subset is not None
             and _harfbuzz is not None and _harfbuzz_subset is not None
             and hasattr(_harfbuzz_subset, "hb_subset_preprocess"))
 

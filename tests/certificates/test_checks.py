@@ -46,3 +46,13 @@ def test_the_check_warns_that_certificates_render_slower_with_a_weasyprint_not_y
 
     warning = capsys.readouterr().err
     assert "certificates.W002" in warning and "WeasyPrint 71.0" in warning
+
+
+def test_the_check_warns_and_the_app_runs_when_weasyprint_has_no_subsetting_method_to_stand_in_for(
+    monkeypatch, capsys
+):
+    monkeypatch.setattr("certificates.fontsubset.STOCK", None)  # as imported from a release without it
+
+    call_command("check")
+
+    assert "certificates.W002" in capsys.readouterr().err
