@@ -23,9 +23,8 @@ import statistics
 import time
 from pathlib import Path
 
-from benchdb import peak_rss_mb, prepare_demo, spawn
+from benchdb import DEMO_SESSION, peak_rss_mb, prepare_demo, spawn
 
-SESSION = "BDM-2022-07"
 # As the worker renders them (certificates.services.RENDER_CHUNK).
 CHUNK = 25
 
@@ -38,7 +37,7 @@ def cohort_certificates() -> list:
     from certificates.models import Certificate
     from cohorts.models import CourseSession, Enrolment
 
-    session = CourseSession.objects.select_related("course").get(code=SESSION)
+    session = CourseSession.objects.select_related("course").get(code=DEMO_SESSION)
     hours = session.course.modules.aggregate(total=Sum("learning_hours"))["total"] or 0
     enrolments = Enrolment.objects.filter(session=session).select_related("trainee").order_by("pk")
     now = timezone.now()
@@ -162,7 +161,7 @@ def main():
     # where a best time of one way and a best time of another, taken minutes apart, need not.
     rounds = [{kind: spawn(__file__, "--one", kind) for kind in RUNNERS} for _ in range(args.rounds)]
     n = rounds[0]["ours"]["certificates"]
-    print(f"Certificates of {SESSION} ({n}, one A4 page each), each way in a fresh process, "
+    print(f"Certificates of {DEMO_SESSION} ({n}, one A4 page each), each way in a fresh process, "
           f"{args.rounds} round{'s' if args.rounds > 1 else ''}:")
     for label, kind in (("project renderer (chunks of 25)", "ours"), ("(a) fresh WeasyPrint call each", "fresh_each"),
                         ("(b) one document of all pages", "one_document")):
