@@ -44,6 +44,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the path, query, form or cookies: a NUL in them gets a 400, not a 500.
+    "hubportal.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -192,8 +194,17 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    # WeasyPrint logs every step of every page at INFO ("Creating layout - Page 17"): a worker's log
-    # would hold little else. Its warnings (a missing font, a refused URL) still come through.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+    # Libraries speak at WARNING: at INFO, pikepdf announces itself on import ("logger bridge
+    # initialized"), before the output of every management command.
+    "root": {"handlers": ["console"], "level": env("DJANGO_LIBRARY_LOG_LEVEL", default="WARNING")},
+    "loggers": {
+        # The hub's own loggers, and Celery's (a worker's "ready", each task received and succeeded).
+        **{
+            name: {"level": env("DJANGO_LOG_LEVEL", default="INFO")}
+            for name in ("hubportal", "trainees", "cohorts", "curriculum", "certificates", "celery")
+        },
+        # WeasyPrint logs every step of every page at INFO ("Creating layout - Page 17"): a worker's
+        # log would hold little else, even with the libraries at INFO. Its warnings still come through.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }

@@ -186,3 +186,21 @@ def test_admin_static_files_are_served_with_a_long_cache(gunicorn_url, collected
     max_age = int(re.search(r"max-age=(\d+)", headers["Cache-Control"]).group(1))
     assert max_age >= ONE_YEAR
     assert "immutable" in headers["Cache-Control"]
+
+
+def test_a_nul_in_the_address_answers_bad_request_with_the_portals_page(gunicorn_url):
+    status, _, body = fetch(f"{gunicorn_url}/verify/%00/")
+
+    assert status == 400
+    page = body.decode()
+    assert "<title>Bad request · HubPortal</title>" in page
+    assert "Global Training Hub for Biomanufacturing" in page
+
+
+def test_the_stylesheet_of_the_server_error_page_is_served_by_its_plain_name(gunicorn_url):
+    # 500.html links it without the manifest's hashed name, so that it renders even without a manifest.
+    status, headers, body = fetch(f"{gunicorn_url}/static/css/portal.css")
+
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/css")
+    assert b".error-page" in body
