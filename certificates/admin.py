@@ -1,7 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -12,21 +11,14 @@ from django.utils.translation import ngettext
 from cohorts.admin import CourseSessionAdmin, EnrolmentAdmin
 from cohorts.models import CourseSession, Enrolment
 
+from hubportal.jobs.admin import JobAdmin, job_started
+from hubportal.jobs.models import Job, JobStatus
+from hubportal.jobs.services import job_create
+
 from . import services
-from .models import Certificate, CertificateStatus, Job, JobKind, JobStatus
+from .models import Certificate, CertificateStatus, JobKind
 from .reports import FORMATS as REPORT_FORMATS
 from .selectors import enrolment_eligibility
-
-
-def _jobs_url(job: Job) -> str:
-    return reverse("admin:certificates_job_changelist") + f"?id__exact={job.pk}"
-
-
-def _started(modeladmin, request, job: Job):
-    modeladmin.message_user(request, format_html(
-        _("{job} is queued: <a href=\"{url}\">follow its progress</a>."), job=job, url=_jobs_url(job)),
-        messages.SUCCESS)
-    return HttpResponseRedirect(_jobs_url(job))
 
 
 # --- Certificates --------------------------------------------------------------------------
@@ -96,71 +88,37 @@ class CertificateAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Render the PDF again (same serial and code)"), permissions=["change"])
     def rerender(self, request, queryset):
-        return _started(self, request, services.certificates_rerender(actor=request.user, certificates=queryset))
+        return job_started(self, request, services.certificates_rerender(actor=request.user, certificates=queryset))
 
 
-# --- Jobs ------------------------------------------------------------------------------------
+# --- Jobs: the certificate jobs' results, and the report by country --------------------------------
+
+
+admin.site.unregister(Job)
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
-    change_list_template = "admin/certificates/job/change_list.html"
-    list_display = ["id", "kind", "session", "requested_by", "progress", "created_at", "download"]
-    list_filter = ["kind", "status"]
-    list_select_related = ["session", "requested_by"]
-    readonly_fields = ["kind", "session", "params", "requested_by", "status", "progress", "total", "done", "error",
-                       "created_at", "started_at", "finished_at", "download"]
-    fields = readonly_fields
-
-    class Media:
-        js = ["certificates/job-progress.js"]
-        css = {"all": ["certificates/job-progress.css"]}
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+class JobWithReportsAdmin(JobAdmin):
+    change_list_template = "admin/jobs/job/change_list.html"
 
     def get_urls(self):
         from django.urls import path
 
         return [path("country-report/", self.admin_site.admin_view(self.country_report_view),
-                     name="certificates_job_country_report"), *super().get_urls()]
+                     name="jobs_job_country_report"), *super().get_urls()]
 
     def country_report_view(self, request):
         """Queue the report by country across all sessions, in the format asked for."""
         fmt = request.POST.get("format")
         if request.method != "POST" or fmt not in REPORT_FORMATS or not self.has_view_permission(request):
             raise PermissionDenied
-        job = services.job_create(actor=request.user, kind=JobKind.COUNTRY_REPORT, format=fmt)
-        return _started(self, request, job)
+        return job_started(self, request, job_create(actor=request.user, kind=JobKind.COUNTRY_REPORT, format=fmt))
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        # Staff see the jobs they asked for; superusers see everyone's.
-        return queryset if request.user.is_superuser else queryset.filter(requested_by=request.user)
-
-    @admin.display(description=_("progress"))
-    def progress(self, obj):
-        return format_html(
-            '<div class="job-progress" data-status-url="{url}" data-status="{status}">'
-            '<progress max="{total}" value="{done}">{percent}%</progress> '
-            '<span class="job-progress-text">{label} · {done} / {total}</span>'
-            '<span class="job-progress-error">{error}</span></div>',
-            url=reverse("job_status", args=[obj.pk]), status=obj.status, total=obj.total or 1, done=obj.done,
-            percent=obj.percent, label=obj.get_status_display(), error=obj.error,
-        )
-
-    @admin.display(description=_("file"))
-    def download(self, obj):
+    def result_link(self, obj):
         if obj.kind == JobKind.CERTIFICATES and obj.status == JobStatus.DONE and obj.session_id:
             return format_html('<a href="{}">{}</a>', reverse("admin:certificates_certificate_changelist")
                                + f"?enrolment__session__id__exact={obj.session_id}", _("certificates"))
-        link = format_html('<a class="job-result" href="{}">{}</a>', reverse("job_result", args=[obj.pk]),
-                           _("download"))
-        return link if obj.result else format_html('<a class="job-result" hidden href="{}">{}</a>',
-                                                   reverse("job_result", args=[obj.pk]), _("download"))
+        return None
 
 
 # --- Sessions and enrolments: issuing, and who is eligible ---------------------------------------
@@ -191,21 +149,21 @@ class CourseSessionWithCertificatesAdmin(CourseSessionAdmin):
             for message in error.messages[:20]:
                 self.message_user(request, message, messages.WARNING)
             return None
-        return _started(self, request, job)
+        return job_started(self, request, job)
 
     @admin.action(description=_("Download all certificates as one ZIP"), permissions=["view"])
     def certificates_zip(self, request, queryset):
         session = self._one_session(request, queryset)
         if session is None:
             return None
-        return _started(self, request, services.job_create(actor=request.user, kind=JobKind.CERTIFICATE_ZIP,
+        return job_started(self, request, job_create(actor=request.user, kind=JobKind.CERTIFICATE_ZIP,
                                                            session=session))
 
     def _report(self, request, queryset, fmt):
         session = self._one_session(request, queryset)
         if session is None:
             return None
-        return _started(self, request, services.job_create(actor=request.user, kind=JobKind.ATTENDANCE_REPORT,
+        return job_started(self, request, job_create(actor=request.user, kind=JobKind.ATTENDANCE_REPORT,
                                                            session=session, format=fmt))
 
     @admin.action(description=_("Attendance report (PDF)"), permissions=["view"])
@@ -256,4 +214,4 @@ class EnrolmentWithCertificateAdmin(EnrolmentAdmin):
             for message in error.messages[:20]:
                 self.message_user(request, message, messages.WARNING)
             return None
-        return _started(self, request, job)
+        return job_started(self, request, job)

@@ -7,6 +7,6 @@ class CertificatesConfig(AppConfig):
     verbose_name = _("Certificates")
 
     def ready(self):
-        from . import checks, fontsubset  # noqa: F401 - checks registers the system checks
+        from . import checks, fontsubset, services  # noqa: F401 - checks and services register themselves
 
         fontsubset.install()

@@ -93,52 +93,9 @@ class Certificate(models.Model):
 
 
 class JobKind(models.TextChoices):
+    """The background jobs this app runs (registered with hubportal.jobs in services)."""
+
     CERTIFICATES = "certificates", _("Certificates of a session")
     CERTIFICATE_ZIP = "certificate_zip", _("ZIP of a session's certificates")
     ATTENDANCE_REPORT = "attendance_report", _("Attendance report of a session")
     COUNTRY_REPORT = "country_report", _("Report by country across sessions")
-
-
-class JobStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
-
-
-class Job(models.Model):
-    """A piece of background work a staff member asked for, which they can follow and collect."""
-
-    kind = models.CharField(_("what"), max_length=32, choices=JobKind.choices)
-    session = models.ForeignKey(
-        CourseSession, verbose_name=_("session"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    params = models.JSONField(_("options"), default=dict, blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("asked by"), on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+",
-    )
-    status = models.CharField(_("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    total = models.PositiveIntegerField(_("of"), default=0)
-    done = models.PositiveIntegerField(_("done"), default=0)
-    error = models.TextField(_("what went wrong"), blank=True)
-    result = models.FileField(_("file"), upload_to="jobs/", blank=True)
-    created_at = models.DateTimeField(_("asked"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("background job")
-        verbose_name_plural = _("background jobs")
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.CheckConstraint(condition=models.Q(done__lte=models.F("total")), name="job_done_within_total"),
-        ]
-
-    def __str__(self):
-        where = f" {self.session.code}" if self.session_id else ""
-        return f"{self.get_kind_display()}{where} #{self.pk}"
-
-    @property
-    def percent(self) -> int:
-        return 100 if self.status == JobStatus.DONE else (100 * self.done // self.total if self.total else 0)

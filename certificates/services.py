@@ -3,39 +3,23 @@
 import logging
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Sum
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cohorts.models import CourseSession, Enrolment
 from curriculum.models import Course
 from hubportal.audit.services import audit_record, recorded_user
+from hubportal.jobs.models import Job
+from hubportal.jobs.registry import register
+from hubportal.jobs.services import job_create, job_finish, job_progress
 
-from .models import Certificate, CertificateStatus, Job, JobKind, JobStatus
+from .models import Certificate, CertificateStatus, JobKind
 from .selectors import enrolment_eligibility
 
 logger = logging.getLogger(__name__)
-
-
-def _enqueue(job: Job) -> None:
-    """Hand the job to a worker once the transaction that created it has committed."""
-    from .tasks import run_job
-
-    transaction.on_commit(lambda: run_job.delay(job.pk))
-
-
-def job_create(*, actor, kind: str, session: CourseSession | None = None, total: int = 0, enqueue: bool = True,
-               **params) -> Job:
-    """Record a job and queue it for a worker (after commit); with enqueue=False the caller runs it."""
-    job = Job.objects.create(kind=kind, session=session, total=total, params=params,
-                             requested_by=recorded_user(actor))
-    audit_record(actor=actor, action=f"job.{kind}", target=job, **params)
-    if enqueue:
-        _enqueue(job)
-    return job
 
 
 @transaction.atomic
@@ -122,27 +106,6 @@ def certificates_rerender(*, actor, certificates: Iterable[Certificate]) -> Job:
     return job_create(actor=actor, kind=JobKind.CERTIFICATES, total=len(ids), certificates=ids, notify=False)
 
 
-def job_start(job: Job) -> Job:
-    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now(), error="")
-    job.refresh_from_db()
-    return job
-
-
-def job_progress(job: Job, done: int) -> None:
-    Job.objects.filter(pk=job.pk).update(done=done)
-
-
-def job_finish(job: Job, *, result_name: str = "") -> None:
-    fields = {"status": JobStatus.DONE, "finished_at": timezone.now(), "done": job.total}
-    if result_name:
-        fields["result"] = result_name
-    Job.objects.filter(pk=job.pk).update(**fields)
-
-
-def job_fail(job: Job, error: str) -> None:
-    Job.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, finished_at=timezone.now(), error=error)
-
-
 # --- Running jobs (called by the worker) -----------------------------------------------------
 
 # Certificates rendered per WeasyPrint document: large enough to share the layout work, small
@@ -150,26 +113,7 @@ def job_fail(job: Job, error: str) -> None:
 RENDER_CHUNK = 25
 
 
-def job_run(job_id: int) -> None:
-    """Do a job's work. Safe to run again on the same job (a redelivered task after a worker died):
-    certificates already rendered are skipped, files are written whole before they are recorded.
-
-    Raises what the work raised, after recording it on the job in words.
-    """
-    job = Job.objects.select_related("session").get(pk=job_id)
-    if job.status == JobStatus.DONE:
-        return
-    job = job_start(job)
-    # Reports, certificates and the emails to trainees are in the programme's working language,
-    # whichever language is active where the job runs (--sync runs it in the caller's process).
-    with translation.override(settings.LANGUAGE_CODE):
-        try:
-            RUNNERS[job.kind](job)
-        except Exception as error:
-            job_fail(job, _("%(kind)s: %(error)s") % {"kind": type(error).__name__, "error": error})
-            raise
-
-
+@register(JobKind.CERTIFICATES, JobKind.CERTIFICATES.label)
 def _render_certificates(job: Job) -> None:
     from django.core.files.base import ContentFile
 
@@ -185,9 +129,14 @@ def _render_certificates(job: Job) -> None:
         chunk = pending[start : start + RENDER_CHUNK]
         for certificate, pdf in zip(chunk, render_certificates(chunk), strict=True):
             first_time = not certificate.pdf
-            # The file is complete in storage before the row points at it; a worker killed in
-            # between leaves at most an unreferenced file, and the certificate is rendered again.
-            certificate.pdf.save(f"{certificate.serial}.pdf", ContentFile(pdf), save=False)
+            name = f"{certificate.serial}.pdf"
+            # The file is complete in storage before the row points at it. A worker killed in between
+            # leaves a file no row points at: the next run writes over it rather than beside it, so
+            # that each certificate has one file.
+            left_over = certificate.pdf.field.generate_filename(certificate, name)
+            if first_time and certificate.pdf.storage.exists(left_over):
+                certificate.pdf.storage.delete(left_over)
+            certificate.pdf.save(name, ContentFile(pdf), save=False)
             certificate.rendered_at = timezone.now()
             certificate.save(update_fields=["pdf", "rendered_at"])
             if first_time and job.params.get("notify", True):
@@ -202,6 +151,7 @@ def _render_certificates(job: Job) -> None:
     job_finish(job)
 
 
+@register(JobKind.CERTIFICATE_ZIP, JobKind.CERTIFICATE_ZIP.label)
 def _certificate_zip(job: Job) -> None:
     import io
     import zipfile
@@ -210,8 +160,7 @@ def _certificate_zip(job: Job) -> None:
 
     certificates = list(Certificate.objects.filter(enrolment__session=job.session, status=CertificateStatus.VALID)
                         .exclude(pdf="").order_by("serial"))
-    Job.objects.filter(pk=job.pk).update(total=len(certificates))
-    job.total = len(certificates)
+    job_progress(job, 0, total=len(certificates))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
         for done, certificate in enumerate(certificates, start=1):
@@ -223,6 +172,7 @@ def _certificate_zip(job: Job) -> None:
     job_finish(job, result_name=name)
 
 
+@register(JobKind.ATTENDANCE_REPORT, JobKind.ATTENDANCE_REPORT.label)
 def _attendance_report(job: Job) -> None:
     from django.core.files.base import ContentFile
 
@@ -233,6 +183,7 @@ def _attendance_report(job: Job) -> None:
     job_finish(job, result_name=name)
 
 
+@register(JobKind.COUNTRY_REPORT, JobKind.COUNTRY_REPORT.label)
 def _country_report(job: Job) -> None:
     from django.core.files.base import ContentFile
 
@@ -241,11 +192,3 @@ def _country_report(job: Job) -> None:
     content, extension = country_report(job.params.get("format", "xlsx"))
     name = job.result.storage.save(f"jobs/countries.{extension}", ContentFile(content))
     job_finish(job, result_name=name)
-
-
-RUNNERS = {
-    JobKind.CERTIFICATES: _render_certificates,
-    JobKind.CERTIFICATE_ZIP: _certificate_zip,
-    JobKind.ATTENDANCE_REPORT: _attendance_report,
-    JobKind.COUNTRY_REPORT: _country_report,
-}

@@ -1,13 +1,12 @@
 from django.conf import settings
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .models import Certificate, Job
+from .models import Certificate
 
 
 def _client_address(request) -> str:
@@ -52,24 +51,3 @@ def certificate_download(request, code: str):
         raise Http404
     return FileResponse(certificate.pdf.open("rb"), as_attachment=True, filename=f"{certificate.serial}.pdf",
                         content_type="application/pdf")
-
-
-@staff_member_required
-@never_cache
-def job_status(request, pk: int):
-    """A job's progress, for the admin's progress bar."""
-    job = get_object_or_404(Job, pk=pk)
-    if not request.user.has_perm("certificates.view_job"):
-        raise Http404
-    return JsonResponse({"status": job.status, "status_display": job.get_status_display(), "done": job.done,
-                         "total": job.total, "percent": job.percent, "error": job.error,
-                         "has_result": bool(job.result)})
-
-
-@staff_member_required
-@never_cache
-def job_result(request, pk: int):
-    job = get_object_or_404(Job, pk=pk)
-    if not request.user.has_perm("certificates.view_job") or not job.result:
-        raise Http404
-    return FileResponse(job.result.open("rb"), as_attachment=True, filename=job.result.name.rsplit("/", 1)[-1])

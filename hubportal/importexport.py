@@ -12,8 +12,11 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import forms as ie_forms
@@ -23,7 +26,13 @@ from import_export.resources import Resource
 from import_export.tmp_storages import MediaStorage
 
 from hubportal.exports import EXPORT_FORMATS
+from hubportal.importing import ImportReport, import_with_rows
+from hubportal.jobs.models import Job, JobStatus
+from hubportal.jobs.registry import register
+from hubportal.jobs.services import job_create, job_finish
 from hubportal.tabular import Table, UnreadableFile, read_table
+
+IMPORT_JOB = "import"
 
 
 class ExpiringUploadStorage(MediaStorage):
@@ -43,6 +52,14 @@ class ExpiringUploadStorage(MediaStorage):
     def save(self, data):
         self.purge_expired()
         super().save(data)
+
+    def save_upload(self, upload):
+        """Store an uploaded file as it comes, chunk by chunk, without holding it in memory."""
+        from uuid import uuid4
+
+        self.purge_expired()
+        self.name = self.name or uuid4().hex
+        self._storage.save(self.get_full_path(), upload)
 
     def purge_expired(self, max_age: int | None = None) -> int:
         """Delete the uploads older than max_age seconds (default: the setting); returns how many."""
@@ -90,8 +107,10 @@ class SpreadsheetFormat(Format):
     def create_dataset(self, in_stream):
         table = read_table(in_stream)
         # The preview needs every row; the admin's uploads are bounded by IMPORT_MAX_BYTES.
-        return MaterialisedTable(table.headers, list(table.rows), table.format, table.encoding, table.delimiter,
-                                 table.header_row)
+        rows = list(table.rows)
+        if not rows:
+            raise UnreadableFile(_("The file has no data rows, only its header: nothing to import."))
+        return MaterialisedTable(table.headers, rows, table.format, table.encoding, table.delimiter, table.header_row)
 
 
 class MaterialisedTable(Table):
@@ -158,8 +177,9 @@ class ImporterResource(Resource):
             session = CourseSession.objects.get(pk=session)
         table = Table(dataset.headers, iter(dataset.rows), dataset.format, dataset.encoding, dataset.delimiter,
                       dataset.header_row)
-        return self.importer(actor=kwargs.get("user"), table=table, dry_run=dry_run,
-                                   file_name=kwargs.get("file_name") or "", session=session)
+        return import_with_rows(table, lambda table: self.importer(
+            actor=kwargs.get("user"), table=table, dry_run=dry_run, file_name=kwargs.get("file_name") or "",
+            session=session), dry_run=dry_run)
 
 
 class HubImportExportMixin(ImportExportMixin):
@@ -201,7 +221,23 @@ class HubImportExportMixin(ImportExportMixin):
         else:
             super().add_data_read_fail_error_to_form(form, error)
 
+    def get_urls(self):
+        return [path("import/jobs/<int:job_id>/", self.admin_site.admin_view(self.import_job_view),
+                     name="%s_%s_import_job" % self.get_model_info()), *super().get_urls()]
+
+    def write_to_tmp_storage(self, import_file, input_format):
+        # django-import-export joins the chunks into one bytes object; a 20 MB file is copied
+        # hundreds of times over. Stored as it comes instead.
+        storage = ExpiringUploadStorage(read_mode="rb")
+        storage.save_upload(import_file)
+        return storage
+
     def import_action(self, request, **kwargs):
+        upload = request.FILES.get("import_file") if request.method == "POST" else None
+        if upload is not None and upload.size > settings.IMPORT_BACKGROUND_BYTES:
+            response = self._import_in_background(request)
+            if response is not None:
+                return response
         try:
             response = super().import_action(request, **kwargs)
         except UnreadableFile as error:  # raised while the importer reads rows (the row limit)
@@ -237,3 +273,113 @@ class HubImportExportMixin(ImportExportMixin):
             messages.info(request, note)
         messages.success(request, _("Import finished: %(summary)s.") % {"summary": result.summary()})
         return HttpResponseRedirect(reverse("admin:%s_%s_changelist" % self.get_model_info()))
+
+    # --- Large files: checked and imported by a worker ----------------------------------------
+
+    def _import_in_background(self, request):
+        """Store a large upload and queue its check; None when the form is invalid (the normal
+        page then shows why). The web process never holds the file's rows: a 150,000-row file
+        checked in the request would outlive the server's timeout and its memory."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = self.create_import_form(request)
+        if not form.is_valid():
+            return None
+        upload = form.cleaned_data["import_file"]
+        stored = self.write_to_tmp_storage(upload, None)
+        session = form.cleaned_data.get("session")
+        resource = self.import_resource
+        job = job_create(actor=request.user, kind=IMPORT_JOB, session=session, stage="check",
+                         resource=f"{resource.__module__}.{resource.__qualname__}", upload=stored.name,
+                         file_name=upload.name, admin=".".join(self.get_model_info()))
+        return HttpResponseRedirect(self._import_job_url(job))
+
+    def _import_job_url(self, job: Job) -> str:
+        return reverse("admin:%s_%s_import_job" % self.get_model_info(), args=[job.pk])
+
+    def import_job_view(self, request, job_id: int):
+        """A background import: its progress, then what the check found (confirm it here), then
+        what was written. Only the person who uploaded the file sees it (and superusers)."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(Job, pk=job_id, kind=IMPORT_JOB, params__admin=".".join(self.get_model_info()))
+        if job.requested_by_id != request.user.pk and not request.user.is_superuser:
+            raise Http404
+        outcome = job.outcome or {}
+        can_confirm = (job.params.get("stage") == "check" and job.status == JobStatus.DONE and outcome.get("ok")
+                       and not outcome.get("confirmed"))
+        if request.method == "POST":
+            if not can_confirm:
+                messages.error(request, _("This file cannot be imported from here (it was imported already, or "
+                                          "it has problems); upload it again."))
+                return HttpResponseRedirect(self._import_job_url(job))
+            confirmed = import_job_confirm(actor=request.user, job=job)
+            return HttpResponseRedirect(self._import_job_url(confirmed))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import of %(file)s") % {"file": job.params.get("file_name", "")},
+            "job": job,
+            "outcome": outcome,
+            "stage": job.params.get("stage"),
+            "can_confirm": can_confirm,
+            "finished": job.status in (JobStatus.DONE, JobStatus.FAILED),
+            "changelist_url": reverse("admin:%s_%s_changelist" % self.get_model_info()),
+            "import_url": reverse("admin:%s_%s_import" % self.get_model_info()),
+        }
+        return TemplateResponse(request, "admin/hubportal/import_job.html", context)
+
+
+# Problems listed on the page of a background import; the count says how many there are in all.
+SHOWN_PROBLEMS = 200
+
+
+def import_job_confirm(*, actor, job: Job) -> Job:
+    """Queue the import of a file whose background check found no problem: a new job, which the
+    check hands its upload to. Checked again by the worker, so a file whose data changed since the
+    check is still written whole or not at all."""
+    Job.objects.filter(pk=job.pk).update(outcome={**job.outcome, "confirmed": True})
+    params = {**job.params, "stage": "import", "checked_by_job": job.pk}
+    return job_create(actor=actor, kind=IMPORT_JOB, session=job.session, **params)
+
+
+def _outcome(report: ImportReport) -> dict:
+    return {
+        "ok": report.ok,
+        "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
+        "errors": report.errors, "rows": len(report.outcomes),
+        "problems": [str(problem) for problem in report.problems[:SHOWN_PROBLEMS]],
+        "notes": [str(note) for note in report.notes],
+        "summary": report.summary(),
+    }
+
+
+@register(IMPORT_JOB, gettext_lazy("Import of a file"))
+def _import_file(job: Job) -> None:
+    """Check (dry run) or import an uploaded file with its importer, all rows or none.
+
+    The upload is deleted once imported, and as soon as the check finds a problem; a checked file
+    nobody confirms goes at the uploads' expiry.
+    """
+    params = job.params
+    resource_class = import_string(params["resource"])
+    if not (isinstance(resource_class, type) and issubclass(resource_class, ImporterResource)):
+        raise TypeError(f"{params['resource']} is not an importer")
+    storage = ExpiringUploadStorage(name=params["upload"], read_mode="rb")
+    dry_run = params["stage"] == "check"
+    keep_upload = False
+    try:
+        table = read_table(storage.read(), filename=params.get("file_name", ""))
+        report = resource_class().import_data(table, dry_run=dry_run, file_name=params.get("file_name", ""),
+                                              user=job.requested_by, session=job.session_id)
+        keep_upload = dry_run and report.ok
+        job_finish(job, outcome={**_outcome(report), "stage": params["stage"]})
+    except FileNotFoundError:
+        raise UnreadableFile(_("The uploaded file is no longer there (it is kept for %(minutes)s minutes); upload "
+                               "it again.") % {"minutes": settings.IMPORT_UPLOAD_MAX_AGE_SECONDS // 60}) from None
+    finally:
+        if not keep_upload:
+            try:
+                storage.remove()
+            except FileNotFoundError:
+                pass

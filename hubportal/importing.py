@@ -5,9 +5,10 @@ writes all of it or none of it. The same importer serves the admin's import page
 management commands.
 """
 
+import itertools
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from hubportal.tabular import UnreadableFile, normalise_header, read_table
+from hubportal.tabular import Table, UnreadableFile, normalise_header, read_table
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,18 @@ def match_columns(headers: Sequence[str], columns: Iterable[Column], header_row:
     return positions, problems
 
 
+def import_with_rows(table: Table, run: Callable[[Table], ImportReport], *, dry_run: bool = False) -> ImportReport:
+    """run(table), unless the file has a header and nothing under it: that is a mistake (the wrong
+    sheet, a template saved empty), not an import of nothing, so the report says so and the
+    importer is not called at all (it would record an import of nothing in the audit trail)."""
+    rows = iter(table.rows)
+    first = next(rows, None)
+    if first is None:
+        return ImportReport(dry_run=dry_run, problems=[Problem(table.header_row, "", _(
+            "no data rows: the file has a header row and nothing under it."))])
+    return run(replace(table, rows=itertools.chain([first], rows)))
+
+
 def chunks(items: Sequence, size: int | None = None):
     """The items in pieces the database accepts in one query: all at once where it has no limit."""
     size = size or connection.features.max_query_params or len(items) or 1
@@ -237,7 +250,8 @@ class ImportCommand:
         unreadable = _("created 0, updated 0, unchanged 0, errors 1")
         file_path = Path(path)
         try:
-            report = run(read_table(file_path.read_bytes(), filename=file_path.name), file_path.name)
+            report = import_with_rows(read_table(file_path.read_bytes(), filename=file_path.name),
+                                      lambda table: run(table, file_path.name))
         except OSError as error:
             return 2, [_("Cannot open %(path)s: %(reason)s") % {"path": path, "reason": error.strerror or error},
                        unreadable]

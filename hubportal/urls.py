@@ -14,5 +14,6 @@ urlpatterns = [
     path("health/worker/", views.worker_health, name="worker_health"),
     path("accounts/", include("allauth.urls")),
     path("", include("certificates.urls")),
+    path("", include("hubportal.jobs.urls")),
     path("admin/", admin.site.urls),
 ]

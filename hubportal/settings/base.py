@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     # Ours, in the order imports flow: certificates -> cohorts -> curriculum / trainees.
     "hubportal.users",
     "hubportal.audit",
+    "hubportal.jobs",
     "trainees",
     "curriculum",
     "cohorts",
@@ -146,8 +147,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     (_broker_dir / "results").mkdir(parents=True, exist_ok=True)
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Longer than the longest task's hard time limit, so Redis never redelivers a running task.
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60),
+        # A task whose worker was killed (SIGKILL, a lost machine) stays unacknowledged in Redis until
+        # this many seconds pass; then a live worker takes it again. Just above the hard time limit:
+        # a running task is never handed out twice, and a lost one comes back within minutes. (A job
+        # handed out twice all the same does its work once: see hubportal.jobs.services.job_claim.)
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=11 * 60),
     }
     _default_backend = CELERY_BROKER_URL
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=_default_backend)
@@ -160,8 +164,13 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = 50 * 60
-CELERY_TASK_TIME_LIMIT = 60 * 60
+# The longest task: a 150,000-row import or a batch of thousands of certificates takes a minute or
+# two on two cores; ten minutes leave room for a slow machine.
+CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
+CELERY_TASK_TIME_LIMIT = 10 * 60
+# A running job shows a sign of life at least every chunk of work (seconds apart); after this long
+# without one its worker is gone: staff see it as stalled and may resume it.
+JOB_STALL_SECONDS = env.int("JOB_STALL_SECONDS", default=120)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Bulk import and export (coordinators' CSV / XLSX files) ----------------------------------
@@ -174,6 +183,9 @@ IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES
 IMPORT_XLSX_MAX_RATIO = 200
 # An admin import's uploaded file waits for the confirmation this long at most, then is deleted.
 IMPORT_UPLOAD_MAX_AGE_SECONDS = 30 * 60
+# An admin upload larger than this is checked and imported by a worker, with a page that follows it:
+# about 7,000 rows of CSV, which the web process checks in well under a second and a few MB.
+IMPORT_BACKGROUND_BYTES = env.int("IMPORT_BACKGROUND_BYTES", default=1024 * 1024)
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "hubportal.importexport.ExpiringUploadStorage"
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"

@@ -15,7 +15,8 @@ _HUB_STAFF_MODELS = {
     "trainees": ["country", "organisation", "trainee"],
     "curriculum": ["course", "module", "facultymember"],
     "cohorts": ["coursesession", "timetableslot", "enrolment", "facilityvisit", "attendancerecord"],
-    "certificates": ["certificate", "job"],
+    "certificates": ["certificate"],
+    "jobs": ["job"],
 }
 _COORDINATOR_PERMISSIONS = {
     ("trainees", "trainee"): ["view", "add", "change"],

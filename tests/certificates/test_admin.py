@@ -2,7 +2,8 @@
 
 import pytest
 
-from certificates.models import Certificate, CertificateStatus, Job, JobKind
+from certificates.models import Certificate, CertificateStatus, JobKind
+from hubportal.jobs.models import Job
 from certificates.services import certificates_issue
 
 from ..conftest import _user
@@ -66,11 +67,12 @@ def test_job_progress_is_for_staff_and_each_sees_their_own_jobs(client, staff_cl
         job = certificates_issue(actor=hub_staff, session=session)
     status = staff_client.get(f"/jobs/{job.pk}/status/").json()
     assert status == {"status": "queued", "status_display": "Queued", "done": 0, "total": 2, "percent": 0,
-                      "error": "", "has_result": False}
+                      "error": "", "stalled": False, "has_result": False}
 
     other = _user("other-staff@hub.test", groups=[role_groups["Hub staff"]], is_staff=True)
     client.force_login(other)
-    assert f"/jobs/{job.pk}/status/" not in client.get("/admin/certificates/job/").content.decode()
+    assert f"/jobs/{job.pk}/status/" not in client.get("/admin/jobs/job/").content.decode()
+    assert client.get(f"/jobs/{job.pk}/status/").status_code == 404
     client.force_login(_user("someone@hub.test"))
     assert client.get(f"/jobs/{job.pk}/status/").status_code == 302  # to the admin login
 
@@ -78,14 +80,14 @@ def test_job_progress_is_for_staff_and_each_sees_their_own_jobs(client, staff_cl
 def test_coordinators_cannot_reach_certificates(client, coordinator):
     client.force_login(coordinator)
     assert client.get("/admin/certificates/certificate/").status_code == 403
-    assert client.get("/admin/certificates/job/").status_code == 403
+    assert client.get("/admin/jobs/job/").status_code == 403
 
 
 def test_staff_queue_the_report_by_country_from_the_jobs_page(staff_client, django_capture_on_commit_callbacks):
-    assert "Report by country, all sessions:" in staff_client.get("/admin/certificates/job/").content.decode()
+    assert "Report by country, all sessions:" in staff_client.get("/admin/jobs/job/").content.decode()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = staff_client.post("/admin/certificates/job/country-report/", {"format": "csv"})
+        response = staff_client.post("/admin/jobs/job/country-report/", {"format": "csv"})
     job = Job.objects.get()
     assert (job.kind, job.params, response.status_code) == (JobKind.COUNTRY_REPORT, {"format": "csv"}, 302)
     assert len(callbacks) == 1
-    assert staff_client.post("/admin/certificates/job/country-report/", {"format": "exe"}).status_code == 403
+    assert staff_client.post("/admin/jobs/job/country-report/", {"format": "exe"}).status_code == 403

@@ -6,7 +6,8 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 
-from certificates.models import Certificate, CertificateStatus, Job, JobKind, JobStatus
+from certificates.models import Certificate, CertificateStatus, JobKind
+from hubportal.jobs.models import Job, JobStatus
 from certificates.selectors import session_eligibility
 from certificates.services import certificate_revoke, certificates_issue
 from cohorts.models import EnrolmentStatus

@@ -1,14 +1,18 @@
 """Jobs run in the calling process: certificates, their emails, re-rendering, the ZIP, the command."""
 
+import datetime as dt
 import io
 import zipfile
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 
-from certificates.models import Certificate, Job, JobKind, JobStatus
-from certificates.services import certificates_issue, certificates_rerender, job_create, job_run
+from certificates.models import Certificate, JobKind
+from hubportal.jobs.models import Job, JobStatus
+from certificates.services import certificates_issue, certificates_rerender
+from hubportal.jobs.services import JobBusy, job_create, job_run
 
 from .factories import ended_session, enrolment_attending
 
@@ -45,15 +49,46 @@ def test_a_certificate_job_renders_each_pdf_and_emails_its_holder_once(issued):
     assert len(mail.outbox) == 3
 
 
-def test_a_job_run_twice_renders_each_certificate_once(issued):
+def _worker_died(job, settings):
+    """As if the job's worker was killed mid-way: running, its last sign of life long ago."""
+    long_ago = timezone.now() - dt.timedelta(seconds=settings.JOB_STALL_SECONDS + 1)
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, heartbeat_at=long_ago)
+
+
+def test_a_job_run_twice_renders_each_certificate_once(issued, settings):
     _session, job = issued
-    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)  # as if a worker died mid-way
+    _worker_died(job, settings)
+    job.refresh_from_db()
+    assert job.is_stalled
     job_run(job.pk)
     names = set(Certificate.objects.values_list("pdf", flat=True))
-    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
+    _worker_died(job, settings)
     job_run(job.pk)
     assert set(Certificate.objects.values_list("pdf", flat=True)) == names
     assert len(mail.outbox) == 3
+
+
+def test_a_second_delivery_leaves_a_job_to_the_worker_that_is_alive_on_it(issued):
+    _session, job = issued
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, heartbeat_at=timezone.now())
+    with pytest.raises(JobBusy):
+        job_run(job.pk)
+    assert not Certificate.objects.exclude(pdf="").exists() and mail.outbox == []
+    job.refresh_from_db()
+    assert not job.is_stalled
+
+
+def test_a_file_left_by_a_killed_run_is_replaced_not_kept_beside(issued, settings):
+    _session, job = issued
+    first = Certificate.objects.order_by("serial").first()
+    left_over = settings.MEDIA_ROOT / "certificates" / f"{first.serial}.pdf"
+    left_over.parent.mkdir(parents=True, exist_ok=True)
+    left_over.write_bytes(b"%PDF-1.7 cut short")  # written, then the worker died before the row
+    job_run(job.pk)
+    first.refresh_from_db()
+    assert first.pdf.name == f"certificates/{first.serial}.pdf"
+    assert left_over.read_bytes().startswith(b"%PDF-") and left_over.read_bytes().rstrip().endswith(b"%%EOF")
+    assert len(list(left_over.parent.iterdir())) == 3
 
 
 def test_rerendering_keeps_serial_and_code_and_sends_no_email(issued, hub_staff, django_capture_on_commit_callbacks):
@@ -106,7 +141,7 @@ def test_a_job_run_while_korean_is_active_writes_its_report_in_english(hub_staff
     from django.utils import translation
 
     from certificates.models import JobKind
-    from certificates.services import job_create, job_run
+    from hubportal.jobs.services import JobBusy, job_create, job_run
 
     job = job_create(actor=hub_staff, kind=JobKind.COUNTRY_REPORT, enqueue=False, format="csv")
     with translation.override("ko"):

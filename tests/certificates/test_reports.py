@@ -12,9 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from certificates.models import Certificate, CertificateStatus, JobKind, JobStatus
+from certificates.models import Certificate, CertificateStatus, JobKind
+from hubportal.jobs.models import JobStatus
 from certificates.reports import attendance_report, country_report
-from certificates.services import job_create, job_run
+from hubportal.jobs.services import job_create, job_run
 from cohorts.models import CourseSession, EnrolmentStatus
 from cohorts.services import attendance_mark, facility_visit_set_participants
 from tests.trainees.factories import CountryFactory

@@ -4,9 +4,11 @@ import time
 
 import pytest
 
-from certificates.models import Certificate, Job, JobStatus
+from certificates.models import Certificate
 from certificates.services import certificates_issue
+from hubportal.audit.models import AuditEntry
 from hubportal.celery import app as celery_app
+from hubportal.jobs.models import Job, JobStatus
 
 from ..hubportal.conftest import running_worker
 from .factories import ended_session, enrolment_attending
@@ -38,6 +40,9 @@ def assert_rendered_once_each(job: Job, media_root):
         assert certificate.rendered_at is not None and certificate.pdf.name
         data = (media_root / certificate.pdf.name).read_bytes()
         assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")  # whole, not cut short
+    # One file a certificate: none left beside it by a run that was killed between file and row.
+    assert sorted(p.name for p in (media_root / "certificates").iterdir()) == sorted(
+        f"{c.serial}.pdf" for c in certificates)
 
 
 def test_a_worker_renders_a_whole_session_while_the_job_reports_progress(hub_staff, test_database_url, tmp_path):
@@ -62,8 +67,9 @@ def test_a_worker_renders_a_whole_session_while_the_job_reports_progress(hub_sta
 def test_a_killed_worker_leaves_the_batch_to_a_restarted_one_without_duplicates(
         hub_staff, test_database_url, tmp_path):
     celery_app.control.purge()
-    # Redis hands an unacknowledged task to another worker after the visibility timeout.
-    quick = {"CELERY_VISIBILITY_TIMEOUT": "3"}
+    # Redis hands an unacknowledged task to another worker after the visibility timeout; that worker
+    # takes the job over once the dead one's last sign of life is JOB_STALL_SECONDS old.
+    quick = {"CELERY_VISIBILITY_TIMEOUT": "3", "JOB_STALL_SECONDS": "4"}
     session = cohort(80, hub_staff)
     with running_worker(test_database_url, tmp_path, extra_env=quick) as (_worker, process):
         job = certificates_issue(actor=hub_staff, session=session)
@@ -85,3 +91,40 @@ def test_a_killed_worker_leaves_the_batch_to_a_restarted_one_without_duplicates(
 
         wait_for(finished, 120, "the restarted batch")
     assert_rendered_once_each(job, worker.media_root)
+
+
+def test_staff_see_a_job_whose_worker_died_as_stalled_and_resume_it(admin_client, hub_staff, test_database_url,
+                                                                      tmp_path, settings):
+    """Without waiting for the broker: the task stays unacknowledged for the whole visibility timeout."""
+    celery_app.control.purge()
+    slow_broker = {"CELERY_VISIBILITY_TIMEOUT": "600", "JOB_STALL_SECONDS": "3"}
+    settings.JOB_STALL_SECONDS = 3
+    session = cohort(60, hub_staff)
+    with running_worker(test_database_url, tmp_path, extra_env=slow_broker) as (_worker, process):
+        job = certificates_issue(actor=hub_staff, session=session)
+        job.requested_by = None  # shown to the superuser of admin_client, who sees every job
+
+        def partly_done():
+            job.refresh_from_db()
+            return 0 < job.done < job.total
+
+        wait_for(partly_done, 120, "the first certificates")
+        process.kill()
+        process.wait()
+    time.sleep(3.5)
+    page = admin_client.get(f"/admin/jobs/job/?id__exact={job.pk}").content.decode()
+    assert "Stalled" in page
+    assert admin_client.get(f"/jobs/{job.pk}/status/").json()["stalled"] is True
+
+    with running_worker(test_database_url, tmp_path, extra_env=slow_broker) as (worker, _process):
+        response = admin_client.post("/admin/jobs/job/", {"action": "resume", "_selected_action": [job.pk]},
+                                     follow=True)
+        assert "1 job queued again." in [str(m) for m in response.context["messages"]]
+
+        def finished():
+            job.refresh_from_db()
+            return job.status == JobStatus.DONE
+
+        wait_for(finished, 120, "the resumed batch")
+    assert_rendered_once_each(job, worker.media_root)
+    assert AuditEntry.objects.filter(action="job.resume", target_id=str(job.pk)).count() == 1

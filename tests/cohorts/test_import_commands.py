@@ -109,3 +109,23 @@ def test_import_enrolments_and_attendance_commands(tmp_path, capsys):
     sheet.write_bytes(csv_bytes([["이메일", "날짜", "출결"], ["ama@fda.test", "2022-07-18", "출석"]], encoding="cp949"))
     status, out = run(capsys, "import_attendance", str(sheet), "--session", "BDM-2022-07")
     assert (status, out[-1]) == (0, "created 1, updated 0, unchanged 0, errors 0")
+
+
+@pytest.mark.parametrize("command, header", [
+    ("import_trainees", ROWS[0]),
+    ("import_enrolments", ["Email", "Status"]),
+    ("import_attendance", ["Email", "Date", "Status"]),
+])
+@pytest.mark.parametrize("make", [csv_bytes, xlsx_bytes], ids=["csv", "xlsx"])
+def test_a_file_with_a_header_and_no_data_rows_is_an_error_and_writes_nothing(tmp_path, capsys, command, header, make):
+    from hubportal.audit.models import AuditEntry
+
+    session = CourseSessionFactory(code="BDM-2022-07")
+    path = tmp_path / "empty.csv"
+    path.write_bytes(make([header]))
+    args = [command, str(path)] if command == "import_trainees" else [command, str(path), "--session", session.code]
+    status, out = run(capsys, *args)
+    assert status == 1
+    assert out == ["Row 1: no data rows: the file has a header row and nothing under it.", "Nothing was written.",
+                   "created 0, updated 0, unchanged 0, errors 1"]
+    assert not AuditEntry.objects.filter(action__endswith="import").exists()

@@ -4,8 +4,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from certificates import services
-from certificates.models import Job, JobStatus
 from cohorts.models import CourseSession
+from hubportal.jobs.models import Job, JobStatus
+from hubportal.jobs.services import job_run
 
 
 class Command(BaseCommand):
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError("Nothing to issue:\n  " + "\n  ".join(error.messages)) from None
         if options["sync"]:
-            services.job_run(job.pk)
+            job_run(job.pk)
         else:
             self.stdout.write(f"Job {job.pk} queued: {job.total} certificate(s) of {session.code}.")
             if not options["wait"]:
