@@ -225,7 +225,8 @@ def attendance_matrix(session: CourseSession) -> AttendanceMatrix:
         country = enrolment.trainee.country
         groups = (
             by_country.setdefault(country.name, Group(country.name, country.name)),
-            by_region.setdefault(country.who_region, Group(country.who_region, WhoRegion(country.who_region).label)),
+            by_region.setdefault(country.who_region,
+                                 Group(country.who_region, WhoRegion.label_of(country.who_region))),
             total,
         )
         for group in groups:
@@ -239,7 +240,7 @@ def attendance_matrix(session: CourseSession) -> AttendanceMatrix:
         days=days_list,
         rows=rows,
         by_country=sorted(by_country.values(), key=lambda g: g.label),
-        by_region=sorted(by_region.values(), key=lambda g: g.key),
+        by_region=sorted(by_region.values(), key=lambda g: (not g.key, g.key)),  # no WHO region last
         total=total,
     )
 
@@ -497,7 +498,7 @@ def _pdf_country_groups(matrix: AttendanceMatrix, chars: int) -> list[dict]:
     for row in matrix.rows:
         country = row.trainee.country
         if not groups or groups[-1]["country"] != country:
-            groups.append({"country": country, "region": WhoRegion(country.who_region).label, "rows": []})
+            groups.append({"country": country, "region": WhoRegion.label_of(country.who_region), "rows": []})
         rows = groups[-1]["rows"]
         native = row.trainee.native_name
         rows.append({
@@ -576,7 +577,8 @@ def _country_tables(lines: list[CountryLine]) -> list[Table]:
     regions = defaultdict(list)
     for line in lines:
         regions[line.region].append(line)
-    region_lines = [_add_lines(code, WhoRegion(code).label, code, regions[code]) for code in sorted(regions)]
+    region_lines = [_add_lines(code, WhoRegion.label_of(code), code, regions[code])
+                    for code in sorted(regions, key=lambda code: (not code, code))]
     return [
         Table(_("By country"), [_("Country"), _("ISO code"), _("WHO region"), *numbers],
               [[line.name, line.code, line.region, *line.numbers()] for line in lines],

@@ -280,7 +280,8 @@ class EnrolmentAdmin(HubImportExportMixin, admin.ModelAdmin):
         "trainee", "trainee_country", "session", "status", "nominated_by", "status_changed_at", "attendance",
     ]
     list_filter = [
-        "session", "status", "trainee__country__who_region", "trainee__category", "nominated_by", "trainee__country",
+        "session", "status", "trainee__country__who_region", "trainee__category", "nominated_by",
+        ("trainee__country", admin.RelatedOnlyFieldListFilter),  # only the countries enrolled trainees come from
     ]
     search_fields = ["trainee__family_name", "trainee__given_name", "trainee__native_name", "trainee__email",
                      "session__code"]

@@ -148,7 +148,8 @@ class SeedReport:
 def demo_hub_seed() -> SeedReport:
     """Create the 2022 programme, its cohort and the demo accounts where they do not exist yet."""
     report = SeedReport()
-    call_command("loaddata", "countries", "curriculum", verbosity=0)
+    # The countries are reference data that `migrate` loads (trainees/migrations/0004).
+    call_command("loaddata", "curriculum", verbosity=0)
     groups = roles_sync()
     accounts = _seed_accounts(groups, report)
     actor = accounts["staff@hub.example"]
@@ -198,6 +199,9 @@ def _seed_faculty(report: SeedReport) -> list[FacultyMember]:
 
 def _seed_july_cohort(actor, rng: random.Random, report: SeedReport) -> list[Trainee]:
     countries = Country.objects.in_bulk(list(JULY_2022_COHORT), field_name="code")
+    missing = sorted(set(JULY_2022_COHORT) - {str(code) for code in countries})
+    if missing:
+        raise LookupError(f"Countries missing from the database (run migrate first): {', '.join(missing)}")
     existing = {t.email: t for t in Trainee.objects.select_related("country", "organisation")}
     trainees = []
     used_names = set()

@@ -90,3 +90,14 @@ def trainee_user(role_groups):
 def staff_client(client, hub_staff):
     client.force_login(hub_staff)
     return client
+
+
+@pytest.fixture
+def reference_countries(db):
+    """Every ISO country, as `migrate` loads them: a transactional test's teardown empties the
+    table, and the migration does not run again. Idempotent."""
+    from trainees.models import Country, IncomeClassification
+    from trainees.reference import reference_countries_load
+
+    reference_countries_load(Country, IncomeClassification)
+    return Country.objects.all()

@@ -4,34 +4,44 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from .models import Country, Organisation, Trainee
+from .models import Country, IncomeClassification, Organisation, Trainee
+from .reference import english_name
 from .services import organisation_get_or_create, trainee_create, trainee_update
 
 
 class CountryForm(forms.ModelForm):
     class Meta:
         model = Country
-        fields = ["code", "name", "who_region", "income_group", "is_host"]
+        fields = ["code", "alpha3", "name", "who_membership", "who_region", "income_group", "is_host"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["name"].required = False
         self.fields["name"].help_text = _("Left empty, the ISO 3166 English short name is used.")
+        self.fields["alpha3"].required = False
+        self.fields["alpha3"].help_text = _("Left empty, the ISO 3166 alpha-3 code of the country is used.")
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("name") and cleaned.get("code"):
-            cleaned["name"] = countries.name(cleaned["code"])
+        code = cleaned.get("code")
+        if not cleaned.get("name") and code:
+            cleaned["name"] = english_name(code)
             self.instance.name = cleaned["name"]
+        if not cleaned.get("alpha3") and code:
+            cleaned["alpha3"] = countries.alpha3(code)
+            self.instance.alpha3 = cleaned["alpha3"]
+        if cleaned.get("who_membership") and not cleaned.get("who_region"):
+            self.add_error("who_region", _("A WHO member belongs to a WHO region."))
         return cleaned
 
 
 @admin.register(Country)
 class CountryAdmin(admin.ModelAdmin):
     form = CountryForm
-    list_display = ["name", "code", "who_region", "income_group", "is_host", "trainee_count"]
-    list_filter = ["who_region", "income_group", "is_host"]
-    search_fields = ["name", "code"]
+    list_display = ["name", "code", "alpha3", "who_membership", "who_region", "income_group", "is_host",
+                    "trainee_count"]
+    list_filter = ["who_membership", "who_region", "income_group", "is_host"]
+    search_fields = ["name", "code", "alpha3"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_trainee_count=Count("trainees"))
@@ -41,10 +51,27 @@ class CountryAdmin(admin.ModelAdmin):
         return obj._trainee_count
 
 
+@admin.register(IncomeClassification)
+class IncomeClassificationAdmin(admin.ModelAdmin):
+    """Written by `manage.py update_countries`; the latest fiscal year is the one in force."""
+
+    list_display = ["fiscal_year", "applied_at", "source"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "country", "kind", "trainee_count"]
-    list_filter = ["kind", "country__who_region", "country"]
+    # Only the countries that have organisations: every ISO country exists.
+    list_filter = ["kind", "country__who_region", ("country", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["country"]
     search_fields = ["name", "country__name"]
     autocomplete_fields = ["country"]
@@ -77,7 +104,7 @@ class TraineeAdmin(admin.ModelAdmin):
         "enrolments__status",
         "country__who_region",
         "category",
-        "country",
+        ("country", admin.RelatedOnlyFieldListFilter),  # only the countries trainees come from
     ]
     list_select_related = ["country", "organisation"]
     search_fields = ["family_name", "given_name", "native_name", "email", "organisation__name", "country__name"]

@@ -65,7 +65,7 @@ def _all_spellings() -> dict[str, str]:
 
 
 class CountryResolver:
-    """Looks up the hub's countries by any spelling; build one per import (one query)."""
+    """Looks up the hub's countries (every ISO 3166-1 country) by any spelling; build one per import (one query)."""
 
     def __init__(self):
         self.by_code = {str(c.code): c for c in Country.objects.all()}
@@ -81,6 +81,7 @@ class CountryResolver:
                            "English name).") % {"text": text}
         country = self.by_code.get(code)
         if country is None:
-            return None, _("%(name)s (%(code)s) is not among the hub's countries yet; hub staff can add it in "
-                           "the admin.") % {"name": iso_countries.name(code), "code": code}
+            # Every ISO country is loaded by migration; only a row deleted by hand is missing.
+            return None, _("%(name)s (%(code)s) is missing from the hub's list of countries; hub staff can add it "
+                           "again in the admin.") % {"name": iso_countries.name(code), "code": code}
         return country, ""

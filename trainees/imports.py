@@ -129,6 +129,12 @@ def _default_category(values: dict, organisation: Organisation | None) -> str:
     return TraineeCategory.LMIC_PRODUCTION
 
 
+def _countries_new_to_the_hub(countries: set) -> list:
+    """The countries, among these, that no trainee comes from yet; by name in the active language."""
+    present = set(Trainee.objects.filter(country__in=countries).values_list("country", flat=True).distinct())
+    return sorted((c for c in countries if c.pk not in present), key=lambda c: str(c))
+
+
 def _display(value) -> str:
     return "" if value is None else str(value)
 
@@ -195,7 +201,7 @@ def trainees_import(*, actor, table: Table, dry_run: bool, file_name: str = "", 
                     changes[name] = (_display(getattr(trainee, name)), _display(value))
                     setattr(trainee, name, value)
             if trainee.country_id != values["country"].pk:
-                changes["country"] = (_display(trainee.country), values["country"].name)
+                changes["country"] = (trainee.country.name, values["country"].name)
                 trainee.country = values["country"]
             if organisation is not None and (organisation.pk is None or trainee.organisation_id != organisation.pk):
                 changes["organisation"] = (_display(trainee.organisation), organisation.name)
@@ -205,6 +211,10 @@ def trainees_import(*, actor, table: Table, dry_run: bool, file_name: str = "", 
                 to_update.append(trainee)
             outcome = RowOutcome(row.row, action, row.email, partial(_preview, trainee), changes)
         report.outcomes.append(outcome)
+    new_countries = _countries_new_to_the_hub({row.values["country"] for row in rows})
+    if new_countries:
+        report.notes.append(_("Countries new to the hub: %(countries)s.") % {
+            "countries": ", ".join(f"{country} ({country.code})" for country in new_countries)})
     if new_organisations:
         report.notes.append(_("New organisations: %(names)s.") % {
             "names": ", ".join(sorted(o.name for o in new_organisations.values()))})

@@ -6,12 +6,23 @@ from django_countries.fields import CountryField
 
 
 class WhoRegion(models.TextChoices):
-    AFRO = "AFRO", _("African Region")
-    AMRO = "AMRO", _("Region of the Americas")
-    EMRO = "EMRO", _("Eastern Mediterranean Region")
-    EURO = "EURO", _("European Region")
-    SEARO = "SEARO", _("South-East Asia Region")
-    WPRO = "WPRO", _("Western Pacific Region")
+    AFR = "AFR", _("African Region")
+    AMR = "AMR", _("Region of the Americas")
+    SEAR = "SEAR", _("South-East Asia Region")
+    EUR = "EUR", _("European Region")
+    EMR = "EMR", _("Eastern Mediterranean Region")
+    WPR = "WPR", _("Western Pacific Region")
+
+    @classmethod
+    def label_of(cls, value: str) -> str:
+        """The region's name; a country outside WHO's membership has none."""
+        return str(cls(value).label) if value else str(_("No WHO region"))
+
+
+class WhoMembership(models.TextChoices):
+    MEMBER = "member", _("Member State")
+    ASSOCIATE = "associate", _("Associate Member")
+    NONE = "", _("not a member")
 
 
 class IncomeGroup(models.TextChoices):
@@ -27,11 +38,21 @@ class CountryManager(models.Manager):
 
 
 class Country(models.Model):
+    """An ISO 3166-1 country or territory: reference data loaded by migration from fixtures/countries.csv."""
+
     code = CountryField(_("ISO 3166 code"), unique=True)
-    name = models.CharField(_("English name"), max_length=100, unique=True)
-    who_region = models.CharField(_("WHO region"), max_length=5, choices=WhoRegion.choices)
+    alpha3 = models.CharField(_("ISO alpha-3 code"), max_length=3, unique=True)
+    name = models.CharField(
+        _("English name"), max_length=100, unique=True,
+        help_text=_("As django-countries writes it in English; reports and exports print it."),
+    )
+    who_membership = models.CharField(
+        _("WHO membership"), max_length=9, choices=WhoMembership.choices, blank=True
+    )
+    who_region = models.CharField(_("WHO region"), max_length=4, choices=WhoRegion.choices, blank=True)
     income_group = models.CharField(
-        _("World Bank income group"), max_length=16, choices=IncomeGroup.choices
+        _("World Bank income group"), max_length=16, choices=IncomeGroup.choices, blank=True,
+        help_text=_("Empty when the World Bank does not classify it."),
     )
     is_host = models.BooleanField(
         _("host country"), default=False, help_text=_("The country that hosts the hub (Korea).")
@@ -53,10 +74,35 @@ class Country(models.Model):
     objects = CountryManager()
 
     def __str__(self):
-        return self.name
+        return str(self.code.name)
 
     def natural_key(self):
         return (self.code.code,)
+
+    @property
+    def is_who_member(self) -> bool:
+        """A WHO Member State; associate members (Puerto Rico, Tokelau) are not."""
+        return self.who_membership == WhoMembership.MEMBER
+
+
+class IncomeClassification(models.Model):
+    """A World Bank income classification applied to the countries; the latest is the one in force."""
+
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("World Bank fiscal year"), unique=True,
+        help_text=_("FY2026 runs from July 2025 to June 2026."),
+    )
+    applied_at = models.DateTimeField(_("applied"), auto_now=True)
+    source = models.CharField(_("source file"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("income classification")
+        verbose_name_plural = _("income classifications")
+        ordering = ["-fiscal_year"]
+        get_latest_by = "fiscal_year"
+
+    def __str__(self):
+        return _("World Bank FY%(year)s") % {"year": self.fiscal_year}
 
 
 class OrganisationKind(models.TextChoices):

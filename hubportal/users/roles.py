@@ -56,6 +56,7 @@ def roles_sync() -> dict[str, Group]:
         for model in models
     }
     staff_spec[("users", "user")] = ["view"]
+    staff_spec[("trainees", "incomeclassification")] = ["view"]
     groups = {}
     for name, spec in (
         (Role.HUB_STAFF, staff_spec),

@@ -11,7 +11,6 @@ from cohorts.resources import AttendanceExportResource, EnrolmentExportResource
 from hubportal.exports import SafeCSV, SafeXLSX
 from hubportal.importing import match_columns
 from tests.trainees.factories import CountryFactory
-from trainees.models import IncomeGroup, WhoRegion
 
 from ..hubportal.test_exports import exported_csv_rows, exported_xlsx_sheet
 from .factories import CourseSessionFactory, EnrolmentFactory, FacilityVisitFactory, TimetableSlotFactory
@@ -37,8 +36,7 @@ def csv_records(resource, headers, queryset=None) -> list[dict[str, str]]:
 
 
 def korea():
-    return CountryFactory(code="KR", name="Korea (Republic of)", who_region=WhoRegion.WPRO,
-                          income_group=IncomeGroup.HIGH, is_host=True)
+    return CountryFactory(code="KR")
 
 
 @pytest.fixture

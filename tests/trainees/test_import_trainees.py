@@ -5,10 +5,10 @@ import pytest
 from hubportal.audit.models import AuditEntry
 from hubportal.tabular import read_table
 from trainees.imports import trainees_import
-from trainees.models import Country, Organisation, Trainee, TraineeCategory, WhoRegion
+from trainees.models import Country, Organisation, Trainee, TraineeCategory
 
 from ..importfiles import csv_bytes, table, xlsx_bytes
-from .factories import CountryFactory, OrganisationFactory, TraineeFactory
+from .factories import OrganisationFactory, TraineeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,11 +16,8 @@ HEADER = ["Given name", "Family name", "Email", "Country", "Organisation", "Job 
 
 
 @pytest.fixture(autouse=True)
-def countries(db):
-    for code, name, region in [("KR", "Korea (Republic of)", WhoRegion.WPRO), ("VN", "Vietnam", WhoRegion.WPRO),
-                               ("TZ", "Tanzania", WhoRegion.AFRO), ("EG", "Egypt", WhoRegion.EMRO),
-                               ("ET", "Ethiopia", WhoRegion.AFRO), ("GH", "Ghana", WhoRegion.AFRO)]:
-        CountryFactory(code=code, name=name, who_region=region, is_host=code == "KR")
+def countries(reference_countries):
+    return reference_countries
 
 
 def run(rows, *, dry_run=False, actor=None, **kwargs):
@@ -116,7 +113,7 @@ def test_every_bad_row_is_reported_with_its_row_column_and_reason_and_nothing_is
             ["Lost", "Country", "lost@x.test", "Atlantis", "", ""],     # row 5
             ["Twice", "One", "twice@x.test", "GH", "", ""],             # row 6
             ["Twice", "Two", "TWICE@x.test", "GH", "", ""],             # row 7
-            ["Not", "Hub", "la@x.test", "Laos", "", ""],                # row 8
+            ["New", "Country", "la@x.test", "Laos", "", ""],            # row 8: valid, no trainee from Laos yet
             ["", "Nameless", "nameless@x.test", "GH", "", ""]]          # row 9
     before = Trainee.objects.count()
 
@@ -127,7 +124,7 @@ def test_every_bad_row_is_reported_with_its_row_column_and_reason_and_nothing_is
     assert (4, "Email", "“not-an-email” is not a valid email address.") in problems
     assert any(row == 5 and column == "Country" and "Atlantis" in message for row, column, message in problems)
     assert (7, "Email", "twice@x.test is also on row 6; each trainee once per file.") in problems
-    assert any(row == 8 and "Laos (LA) is not among the hub's countries" in message for row, _c, message in problems)
+    assert not any(row == 8 for row, _c, _m in problems)
     assert (9, "Given name", "is empty.") in problems
     assert not any(row == 2 for row, _c, _m in problems)
     assert report.summary().endswith(f"errors {len(problems)}")
@@ -208,3 +205,32 @@ def test_each_usual_header_spelling_reaches_its_field(spelling, field, value):
     assert (trainee.email, trainee.given_name, trainee.family_name, str(trainee.country.code),
             trainee.organisation.name, trainee.job_title) == ("s@x.test", "Seo-yeon", "Lim", "KR", "EuBiologics",
                                                               "QA Manager")
+
+
+def test_a_country_no_trainee_came_from_yet_is_accepted_and_named_in_the_summary():
+    TraineeFactory(email="ama@fda.gov.gh", country=Country.objects.get(code="GH"))
+    rows = [HEADER, ["Kofi", "Boateng", "kofi@fda.gov.gh", "GH", "", ""],
+            ["Chinedu", "Okafor", "chinedu@nafdac.test", "Nigeria", "NAFDAC", ""],
+            ["Souk", "Phommachanh", "souk@fdd.test", "LAO", "", ""]]
+
+    preview = run(rows, dry_run=True)
+    report = run(rows)
+
+    assert preview.notes[0] == report.notes[0] == "Countries new to the hub: Laos (LA), Nigeria (NG)."
+    assert report.ok and report.created == 3
+    assert not any(note.startswith("Countries new") for note in run(rows).notes)  # now they have trainees
+
+
+def test_the_new_countries_are_named_in_the_users_language():
+    from django.utils import translation
+
+    with translation.override("ko"):
+        report = run([HEADER, ["Chinedu", "Okafor", "chinedu@nafdac.test", "NG", "", ""]], dry_run=True)
+    assert "나이지리아 (NG)" in report.notes[0]
+
+
+def test_text_that_is_no_country_is_refused_with_a_hint():
+    report = run([HEADER, ["A", "B", "a@b.test", "Wakanda", "", ""]])
+    assert [str(p) for p in report.problems] == [
+        "Row 2, Country: “Wakanda” is not a country we recognise (use an ISO code such as KR or KOR, or the "
+        "English name)."]

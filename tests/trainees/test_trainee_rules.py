@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from hubportal.audit.models import AuditEntry
-from trainees.models import Country, Organisation, Trainee, TraineeCategory, WhoRegion
+from trainees.models import Country, Organisation, Trainee, TraineeCategory
 from trainees.services import trainee_create, trainee_update
 
 from .factories import CountryFactory, OrganisationFactory, TraineeFactory
@@ -25,7 +25,7 @@ def _new_trainee(actor, country, **overrides):
 
 
 def test_email_registered_in_another_letter_case_is_refused(hub_staff):
-    country = CountryFactory(code="ET", name="Ethiopia")
+    country = CountryFactory(code="ET")
     _new_trainee(hub_staff, country, email="Abebe.Bekele@EFDA.test")
 
     with pytest.raises(ValidationError) as error:
@@ -75,9 +75,14 @@ def test_invalid_email_is_refused_with_a_message_naming_the_field(hub_staff):
 
 
 def test_only_one_country_hosts_the_hub():
-    CountryFactory(code="KR", name="Korea (Republic of)", who_region=WhoRegion.WPRO, is_host=True)
+    assert CountryFactory(code="KR").is_host
+    japan = CountryFactory(code="JP")
+    japan.is_host = True
+    with pytest.raises(ValidationError) as error:
+        japan.full_clean()
+    assert error.value.messages == ["Only one country can host the hub."]
     with pytest.raises(IntegrityError), transaction.atomic():
-        CountryFactory(code="JP", name="Japan", who_region=WhoRegion.WPRO, is_host=True)
+        japan.save()
 
 
 def test_organisation_names_are_unique_per_country_ignoring_case():
@@ -86,15 +91,33 @@ def test_organisation_names_are_unique_per_country_ignoring_case():
     with pytest.raises(IntegrityError), transaction.atomic():
         OrganisationFactory(name="FOOD AND DRUGS AUTHORITY", country=ghana)
     # Another country may have an organisation of the same name.
-    OrganisationFactory(name="Food and Drugs Authority", country=CountryFactory(code="NG", name="Nigeria"))
+    OrganisationFactory(name="Food and Drugs Authority", country=CountryFactory(code="NG"))
     assert Organisation.objects.count() == 2
 
 
-def test_countries_of_the_world_can_be_added_with_their_iso_name(superuser, client):
+def test_a_country_deleted_by_mistake_can_be_added_again_with_its_iso_name_and_codes(
+        reference_countries, superuser, client):
+    Country.objects.filter(code="LA").delete()
     client.force_login(superuser)
     response = client.post(
         "/admin/trainees/country/add/",
-        {"code": "LA", "name": "", "who_region": "WPRO", "income_group": "lower_middle"},
+        {"code": "LA", "name": "", "alpha3": "", "who_membership": "member", "who_region": "WPR",
+         "income_group": "lower_middle"},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert Country.objects.get(code="LA").name == "Laos"
+    laos = Country.objects.get(code="LA")
+    assert (laos.name, laos.alpha3, laos.is_who_member) == ("Laos", "LAO", True)
+
+
+def test_a_who_member_needs_a_region_in_the_admin(reference_countries, superuser, client):
+    client.force_login(superuser)
+    tokelau = Country.objects.get(code="TK")
+    response = client.post(
+        f"/admin/trainees/country/{tokelau.pk}/change/",
+        {"code": "TK", "name": tokelau.name, "alpha3": "TKL", "who_membership": "member", "who_region": "",
+         "income_group": ""},
+    )
+    assert response.status_code == 200
+    assert "A WHO member belongs to a WHO region." in response.content.decode()
+    tokelau.refresh_from_db()
+    assert (tokelau.who_membership, tokelau.who_region) == ("associate", "WPR")
