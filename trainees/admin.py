@@ -4,6 +4,8 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from hubportal.admin import ReadOnlyAdminMixin
+
 from .models import Country, IncomeClassification, Organisation, Trainee
 from .reference import english_name
 from .services import organisation_get_or_create, trainee_create, trainee_update
@@ -52,19 +54,10 @@ class CountryAdmin(admin.ModelAdmin):
 
 
 @admin.register(IncomeClassification)
-class IncomeClassificationAdmin(admin.ModelAdmin):
+class IncomeClassificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Written by `manage.py update_countries`; the latest fiscal year is the one in force."""
 
     list_display = ["fiscal_year", "applied_at", "source"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Organisation)
