@@ -130,7 +130,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Global Training Hub <no-
 # The filesystem transport needs no server, yet the web process and the worker are still separate
 # processes that exchange messages, exactly as with Redis.
 _broker_dir = VAR_DIR / "celery"
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+# A host, though the folders are all there is: without one kombu warns on every connection, in the
+# output of every command that queues a task.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://localhost/")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)

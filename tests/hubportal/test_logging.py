@@ -86,3 +86,13 @@ def test_a_worker_logs_that_it_is_ready_and_each_task_but_no_library_chatter(pro
     assert re.search(r"Task hubportal\.health_check\[[\w-]+\] received", log), log
     assert re.search(r"Task hubportal\.health_check\[[\w-]+\] succeeded", log), log
     assert "pikepdf" not in log
+
+
+def test_the_embedded_broker_connects_without_a_warning(local_env):
+    """`make run`'s broker (folders, no server): a command that queues a task prints nothing of kombu's."""
+    env = {key: value for key, value in local_env.items() if not key.startswith("CELERY_")}
+    output = manage(env, "shell", "--no-imports", "-c", "from hubportal.celery import app\n"
+                                                      "with app.producer_or_acquire() as producer:\n"
+                                                      "    print(producer.connection.transport_cls)")
+
+    assert output.strip() == "filesystem", output
