@@ -13,7 +13,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
-from .models import ATTENDED_STATUSES, AttendanceStatus, Enrolment
+from hubportal import access
+
+from .models import ATTENDED_STATUSES, AttendanceStatus, CourseSession, Enrolment
 
 
 def _with_attendance(queryset: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
@@ -39,10 +41,19 @@ def _with_attendance(queryset: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
     )
 
 
-def enrolment_list(*, session=None) -> QuerySet[Enrolment]:
-    queryset = Enrolment.objects.select_related(
+def session_list(*, actor) -> QuerySet[CourseSession]:
+    """The sessions the actor may see (hub staff: all; a coordinator: theirs; a trainee: their own), newest first."""
+    return access.visible(actor, CourseSession.objects.select_related("course")).order_by("-start_date", "code")
+
+
+def enrolment_list(*, actor=None, session=None) -> QuerySet[Enrolment]:
+    """Enrolments with trainee, session and attendance rate, of the sessions the actor may see.
+
+    actor None is the system (a service that checked its caller, a task, a command).
+    """
+    queryset = access.visible(actor, Enrolment.objects.select_related(
         "trainee__country", "trainee__organisation", "session__course"
-    )
+    ))
     if session is not None:
         queryset = queryset.filter(session=session)
     return _with_attendance(queryset)
@@ -57,4 +68,4 @@ def enrolment_attendance_rate(enrolment: Enrolment) -> float | None:
 
 def enrolments_of_user(user) -> QuerySet[Enrolment]:
     """A trainee's own enrolments, newest session first."""
-    return enrolment_list().filter(trainee__user=user).order_by("-session__start_date")
+    return enrolment_list(actor=user).filter(trainee__user=user).order_by("-session__start_date")

@@ -66,3 +66,30 @@ class User(AbstractUser):
 
     def get_short_name(self):
         return self.name or self.email
+
+
+class SessionAssignment(models.Model):
+    """A coordinator's charge: the course sessions whose people, timetable and marks they look after.
+
+    The session is named by string so that this shared app imports no app; hubportal.access reads
+    these rows to scope every selector, service and admin page.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("coordinator"), on_delete=models.CASCADE,
+                             related_name="session_assignments")
+    session = models.ForeignKey("cohorts.CourseSession", verbose_name=_("session"), on_delete=models.CASCADE,
+                                related_name="coordinator_assignments")
+    granted_at = models.DateTimeField(_("granted"), auto_now_add=True)
+    granted_by = models.ForeignKey(User, verbose_name=_("granted by"), on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("coordinator of a session")
+        verbose_name_plural = _("coordinators of sessions")
+        ordering = ["session", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "session"], name="session_assignment_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.session}"

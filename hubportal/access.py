@@ -1,0 +1,196 @@
+"""Who may see and do what: the hub's one access policy.
+
+Every selector narrows its rows with `visible(actor, queryset)`, every service asks
+`can(actor, action, obj)` before it writes, and the admin, the portal's views, the importers, the
+commands and the tasks all go through those, so a rule changed here holds everywhere.
+
+The actors:
+- None: the system (a management command, a task, the demo seed): everything.
+- A superuser, or a member of the hub staff group (MOHW / IVI): everything.
+- A coordinator: the course sessions assigned to them (users.SessionAssignment) and what belongs to
+  those sessions: their enrolments, timetable, facility visits, attendance, the trainees enrolled in
+  them, their certificates and jobs. Never users, audit entries, the countries table or the curriculum.
+- Anyone else signed in (a trainee): their own records, read only.
+- Anonymous: nothing.
+
+Models are named by label, so that this shared module imports no app.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Model, QuerySet
+
+from hubportal.users.roles import Role
+
+
+class Action:
+    VIEW = "view"
+    ADD = "add"
+    CHANGE = "change"
+    DELETE = "delete"
+    IMPORT = "import"  # bring rows in from a file
+    EXPORT = "export"
+    REPORT = "report"  # attendance reports, certificate ZIPs
+    ISSUE = "issue"  # issue certificates
+    REVOKE = "revoke"  # revoke certificates
+    RESUME = "resume"  # resume a stalled job
+
+
+# How a row of each model belongs to a course session. A coordinator sees a row when it belongs to
+# one of their sessions; a row of a model missing here is theirs to see never.
+SESSION_PATHS = {
+    "cohorts.coursesession": "pk",
+    "cohorts.enrolment": "session",
+    "cohorts.enrolmentstatuschange": "enrolment__session",
+    "cohorts.attendancerecord": "enrolment__session",
+    "cohorts.timetableslot": "session",
+    "cohorts.facilityvisit": "session",
+    "trainees.trainee": "enrolments__session",
+    "certificates.certificate": "enrolment__session",
+    "jobs.job": "session",
+    "users.sessionassignment": "session",
+}
+
+# What a coordinator may do with the rows of their sessions, by model.
+_COORDINATOR_ACTIONS = {
+    "cohorts.coursesession": {Action.VIEW, Action.EXPORT, Action.REPORT, Action.ISSUE},
+    "cohorts.enrolment": {Action.VIEW, Action.ADD, Action.CHANGE, Action.IMPORT, Action.EXPORT, Action.ISSUE},
+    "cohorts.enrolmentstatuschange": {Action.VIEW},
+    "cohorts.attendancerecord": {Action.VIEW, Action.ADD, Action.CHANGE, Action.IMPORT, Action.EXPORT},
+    "cohorts.timetableslot": {Action.VIEW, Action.ADD, Action.CHANGE},
+    "cohorts.facilityvisit": {Action.VIEW, Action.ADD, Action.CHANGE},
+    "trainees.trainee": {Action.VIEW, Action.CHANGE, Action.IMPORT, Action.EXPORT},
+    "certificates.certificate": {Action.VIEW},
+    "jobs.job": {Action.VIEW, Action.RESUME},
+    "users.sessionassignment": {Action.VIEW},
+}
+
+# How a row belongs to a trainee, for the trainee's own pages (read only).
+OWNER_PATHS = {
+    "trainees.trainee": "user",
+    "cohorts.enrolment": "trainee__user",
+    "cohorts.attendancerecord": "enrolment__trainee__user",
+    "cohorts.coursesession": "enrolments__trainee__user",
+    "cohorts.timetableslot": "session__enrolments__trainee__user",
+    "cohorts.facilityvisit": "participants__trainee__user",
+    "certificates.certificate": "enrolment__trainee__user",
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one actor may see: everything, the rows of some sessions, or their own rows."""
+
+    everything: bool = False
+    session_ids: frozenset[int] = frozenset()
+    owner_id: int | None = None  # a trainee's user id
+
+    @property
+    def is_coordinator(self) -> bool:
+        return not self.everything and self.owner_id is None and bool(self.session_ids)
+
+
+NOTHING = Scope()
+EVERYTHING = Scope(everything=True)
+
+
+def _group_names(user) -> set[str]:
+    cached = getattr(user, "_hub_group_names", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        user._hub_group_names = cached
+    return cached
+
+
+def is_hub_staff(actor) -> bool:
+    """The system, a superuser or a member of the hub staff: the whole hub is theirs."""
+    if actor is None:
+        return True
+    if not actor.is_authenticated or not actor.is_active:
+        return False
+    return actor.is_superuser or Role.HUB_STAFF in _group_names(actor)
+
+
+def is_coordinator(actor) -> bool:
+    return (actor is not None and actor.is_authenticated and actor.is_active and actor.is_staff
+            and Role.COORDINATORS in _group_names(actor))
+
+
+def scope_of(actor) -> Scope:
+    """The actor's scope, worked out once per user object (one per request)."""
+    if actor is None:
+        return EVERYTHING
+    cached = getattr(actor, "_hub_scope", None)
+    if cached is not None:
+        return cached
+    if is_hub_staff(actor):
+        scope = EVERYTHING
+    elif is_coordinator(actor):
+        from hubportal.users.models import SessionAssignment
+
+        ids = frozenset(SessionAssignment.objects.filter(user=actor).values_list("session_id", flat=True))
+        # A coordinator with no session yet sees nothing of any session (session id 0 never exists).
+        scope = Scope(session_ids=ids or frozenset({0}))
+    elif actor.is_authenticated and actor.is_active:
+        scope = Scope(owner_id=actor.pk)
+    else:
+        scope = NOTHING
+    if actor.is_authenticated:
+        actor._hub_scope = scope
+    return scope
+
+
+def forget(actor) -> None:
+    """Drop what scope_of cached on this user object (after their groups or sessions changed)."""
+    for name in ("_hub_scope", "_hub_group_names"):
+        if hasattr(actor, name):
+            delattr(actor, name)
+
+
+def visible(actor, queryset: QuerySet) -> QuerySet:
+    """The rows of `queryset` the actor may see (deny by default)."""
+    scope = scope_of(actor)
+    if scope.everything:
+        return queryset
+    label = queryset.model._meta.label_lower
+    if scope.owner_id is not None:
+        path = OWNER_PATHS.get(label)
+        return queryset.filter(**{path: scope.owner_id}).distinct() if path else queryset.none()
+    path = SESSION_PATHS.get(label)
+    if not path or not scope.session_ids:
+        return queryset.none()
+    if "__" not in path:
+        return queryset.filter(**{f"{path}__in": scope.session_ids})
+    # Across a relation that may match several rows (a trainee's enrolments): by id, so that the
+    # queryset's own joins and annotations are not multiplied.
+    return queryset.filter(pk__in=queryset.model._default_manager.filter(
+        **{f"{path}__in": scope.session_ids}).values("pk"))
+
+
+def can(actor, action: str, obj: Model | type[Model] | None = None) -> bool:
+    """Whether the actor may do `action`: on that object (a row), on that model (a class), or at all.
+
+    For a row, the row must be visible to the actor as well as the action allowed on its model.
+    """
+    scope = scope_of(actor)
+    if scope.everything:
+        return True
+    if obj is None or not scope.is_coordinator:
+        if scope.owner_id is not None and action == Action.VIEW and isinstance(obj, Model):
+            return visible(actor, type(obj)._default_manager.filter(pk=obj.pk)).exists()
+        return scope.is_coordinator and obj is None and action in {Action.VIEW, Action.IMPORT, Action.REPORT}
+    model = obj if isinstance(obj, type) else type(obj)
+    if action not in _COORDINATOR_ACTIONS.get(model._meta.label_lower, ()):
+        return False
+    if isinstance(obj, type) or obj.pk is None:
+        return True
+    return visible(actor, model._default_manager.filter(pk=obj.pk)).exists()
+
+
+def may_act_on_session(actor, action: str, session_id: int | None) -> bool:
+    """For a write that names a session (an import into it, a report of it): the session is the actor's."""
+    scope = scope_of(actor)
+    if scope.everything:
+        return True
+    return scope.is_coordinator and session_id in scope.session_ids and action in {
+        Action.IMPORT, Action.REPORT, Action.ISSUE, Action.VIEW, Action.CHANGE, Action.ADD}
