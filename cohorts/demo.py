@@ -1,16 +1,18 @@
 """The demo hub: the 2022 programme of hub-facts.md, built through the same services as real work.
 
-Deterministic (a fixed random seed, fixed dates) and idempotent (what exists is left alone), and
-run in one transaction, so an interrupted seed leaves nothing behind.
+The July cohort's people are read from fixtures/demo_cohort_2022.csv. Deterministic (that file,
+fixed random seeds for attendance, fixed dates) and idempotent (what exists is left alone), and run
+in one transaction, so an interrupted seed leaves nothing behind.
 """
 
+import csv
 import datetime as dt
 import random
-import re
-import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
@@ -18,9 +20,8 @@ from django.db import transaction
 from curriculum.models import Course, FacultyMember, Module
 from hubportal.users.roles import Role, roles_sync
 from trainees.models import Country, OrganisationKind, Trainee, TraineeCategory
-from trainees.services import organisation_get_or_create, trainee_create, trainee_update
+from trainees.services import normalise_email, organisation_get_or_create, trainee_create, trainee_update
 
-from . import demo_people
 from .selectors import enrolment_list
 from .models import AttendanceStatus, CourseSession, EnrolmentStatus, FacilityVisit, SessionStatus, TimetableSlot
 from .services import (
@@ -34,15 +35,12 @@ from .services import (
 SEOUL = ZoneInfo("Asia/Seoul")
 DEMO_PASSWORD = "hubportal-demo"
 
-# hub-facts.md: the July 2022 cohort, 150 trainees from 26 countries.
-JULY_2022_COHORT = {
-    "AR": 5, "BD": 4, "BW": 6, "BR": 2, "CL": 2, "CM": 2, "EG": 11, "ET": 10, "SV": 6, "GH": 4,
-    "KE": 3, "KR": 33, "MY": 6, "MA": 2, "NG": 8, "NP": 1, "PA": 5, "RW": 5, "ZA": 3, "SN": 3,
-    "TZ": 5, "TH": 6, "TN": 6, "UG": 3, "UY": 1, "VN": 8,
-}
-
-# Scripts whose full name is written family name first, without (KR) or with (VN) a space.
-_FAMILY_FIRST = {"KR": "", "VN": " "}
+# hub-facts.md's July 2022 cohort (150 invented trainees from 26 countries), one row per trainee.
+DEMO_COHORT_CSV = Path(settings.BASE_DIR) / "fixtures" / "demo_cohort_2022.csv"
+DEMO_COHORT_COLUMNS = (
+    "country", "given_name", "family_name", "native_name", "email", "organisation", "organisation_kind",
+    "job_title", "category", "demo_login",
+)
 
 AM = (dt.time(9, 30), dt.time(12, 30))
 PM = (dt.time(14, 0), dt.time(17, 0))
@@ -117,22 +115,60 @@ DEMO_ACCOUNTS = [
     ("coordinator@hub.example", "Nominations coordinator", Role.COORDINATORS, False),
 ]
 
-_MANUFACTURERS = {OrganisationKind.VACCINE_MANUFACTURER, OrganisationKind.MEDICINE_MANUFACTURER}
+# Invented lecturers; the timetable's module slots take them in turn.
+DEMO_FACULTY = [
+    # (name, affiliation)
+    ("Ji-seon Han", "International Vaccine Institute"),
+    ("Lucas Ferreira-Mendes", "International Vaccine Institute"),
+    ("Dong-kyu Lee", "Seoul National University"),
+    ("Ha-rin Oh", "Yonsei University"),
+    ("Eun-hye Choi", "Ministry of Food and Drug Safety"),
+    ("Young-rae Shin", "Korea Disease Control and Prevention Agency"),
+    ("In-sook Hwang", "Korea National Institute of Health"),
+    ("Margaret Okonjo-Hale", "World Health Organization"),
+    ("Priya Ramanathan", "World Health Organization"),
+    ("Min-seok Jang", "SK bioscience"),
+    ("Seo-hee Yoon", "GC Biopharma"),
+    ("Tae-hoon Kwon", "Samsung Biologics"),
+    ("Claire Dubreuil", "Medicines Patent Pool"),
+    ("Jae-hyuk Song", "Korea Advanced Institute of Science and Technology"),
+]
 
 
-def _ascii_slug(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+@dataclass(frozen=True)
+class DemoPerson:
+    country: str  # ISO 3166-1 alpha-2
+    given_name: str
+    family_name: str
+    native_name: str
+    email: str
+    organisation: str
+    organisation_kind: str
+    job_title: str
+    category: str
+    demo_login: bool
 
 
-def _native_full_name(code: str, given: tuple, family: tuple) -> str:
-    """The name in the trainee's own script, or "" when it reads the same as the passport name."""
-    if given[1] is None and family[1] is None:
-        return ""
-    given_native, family_native = given[1] or given[0], family[1] or family[0]
-    if code in _FAMILY_FIRST:
-        return f"{family_native}{_FAMILY_FIRST[code]}{given_native}"
-    return f"{given_native} {family_native}"
+def read_demo_cohort_csv(path: Path = DEMO_COHORT_CSV) -> list[DemoPerson]:
+    """The demo cohort's people, in the file's order (the order the seed creates them in).
+
+    Raises ValueError when a column is missing, a demo_login is neither "yes" nor empty, or not
+    exactly one row has the demo login.
+    """
+    path = Path(path)
+    with path.open(encoding="utf-8", newline="") as file:
+        reader = csv.DictReader(line for line in file if line.strip() and not line.startswith("#"))
+        missing = [c for c in DEMO_COHORT_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"{path.name}: missing columns {', '.join(missing)}")
+        records = [{name: (record[name] or "").strip() for name in DEMO_COHORT_COLUMNS} for record in reader]
+    wrong_logins = [n for n, r in enumerate(records, start=1) if r["demo_login"] not in ("yes", "")]
+    if wrong_logins:
+        raise ValueError(f"{path.name}: demo_login is neither 'yes' nor empty on data rows {wrong_logins}")
+    people = [DemoPerson(**{**record, "demo_login": record["demo_login"] == "yes"}) for record in records]
+    if sum(person.demo_login for person in people) != 1:
+        raise ValueError(f"{path.name}: exactly one row must have demo_login 'yes'")
+    return people
 
 
 @dataclass
@@ -154,8 +190,8 @@ def demo_hub_seed() -> SeedReport:
     accounts = _seed_accounts(groups, report)
     actor = accounts["staff@hub.example"]
     faculty = _seed_faculty(report)
-    rng = random.Random(2022)
-    trainees = _seed_july_cohort(actor, rng, report)
+    people = read_demo_cohort_csv()
+    trainees = _seed_july_cohort(actor, people, report)
     july = _seed_session(actor, JULY, faculty, report)
     if _enrol_cohort(actor, july, trainees, report):
         visits = _seed_visits(actor, july, report)
@@ -166,8 +202,8 @@ def demo_hub_seed() -> SeedReport:
     if _enrol_cohort(actor, october, gxp_trainees, report):
         _mark_attendance(actor, october, [], random.Random("GXP-2022-10"))
         _complete(actor, october)
-    first_korean = next(t for t in trainees if t.country.code == "KR")
-    _seed_trainee_login(actor, first_korean, groups, report)
+    login_trainee = next(t for person, t in zip(people, trainees) if person.demo_login)
+    _seed_trainee_login(actor, login_trainee, groups, report)
     return report
 
 
@@ -189,7 +225,7 @@ def _seed_accounts(groups: dict, report: SeedReport) -> dict:
 
 def _seed_faculty(report: SeedReport) -> list[FacultyMember]:
     faculty = []
-    for name, affiliation in demo_people.FACULTY:
+    for name, affiliation in DEMO_FACULTY:
         member, created = FacultyMember.objects.get_or_create(name=name, affiliation=affiliation)
         if created:
             report.count("faculty")
@@ -197,54 +233,36 @@ def _seed_faculty(report: SeedReport) -> list[FacultyMember]:
     return faculty
 
 
-def _seed_july_cohort(actor, rng: random.Random, report: SeedReport) -> list[Trainee]:
-    countries = Country.objects.in_bulk(list(JULY_2022_COHORT), field_name="code")
-    missing = sorted(set(JULY_2022_COHORT) - {str(code) for code in countries})
+def _seed_july_cohort(actor, people: list[DemoPerson], report: SeedReport) -> list[Trainee]:
+    codes = sorted({person.country for person in people})
+    countries = Country.objects.in_bulk(codes, field_name="code")
+    missing = sorted(set(codes) - {str(code) for code in countries})
     if missing:
         raise LookupError(f"Countries missing from the database (run migrate first): {', '.join(missing)}")
     existing = {t.email: t for t in Trainee.objects.select_related("country", "organisation")}
     trainees = []
-    used_names = set()
-    for code, count in JULY_2022_COHORT.items():
-        country = countries[code]
-        names = demo_people.NAMES[code]
-        organisations = demo_people.ORGANISATIONS[code]
-        for _ in range(count):
-            # Draw until the pair is new, so that no two demo trainees share a name.
-            while True:
-                given, family = rng.choice(names["given"]), rng.choice(names["family"])
-                if (given[0], family[0]) not in used_names:
-                    used_names.add((given[0], family[0]))
-                    break
-            org_name, org_kind = rng.choice(organisations)
-            if code == "KR":
-                category = TraineeCategory.KOREA_INDUSTRY
-            elif org_kind in _MANUFACTURERS:
-                category = TraineeCategory.LMIC_PRODUCTION
-            else:
-                category = TraineeCategory.LMIC_GOVERNMENT
-            job_title = rng.choice(demo_people.JOB_TITLES[category])
-            email = f"{_ascii_slug(given[0])}.{_ascii_slug(family[0])}@{code.lower()}.trainees.example"
-            trainee = existing.get(email)
-            if trainee is None:
-                organisation, created = organisation_get_or_create(
-                    actor=actor, name=org_name, country=country, kind=org_kind
-                )
-                if created:
-                    report.count("organisations")
-                trainee = trainee_create(
-                    actor=actor,
-                    given_name=given[0],
-                    family_name=family[0],
-                    native_name=_native_full_name(code, given, family),
-                    email=email,
-                    country=country,
-                    organisation=organisation,
-                    job_title=job_title,
-                    category=category,
-                )
-                report.count("trainees")
-            trainees.append(trainee)
+    for person in people:
+        trainee = existing.get(normalise_email(person.email))
+        if trainee is None:
+            country = countries[person.country]
+            organisation, created = organisation_get_or_create(
+                actor=actor, name=person.organisation, country=country, kind=person.organisation_kind
+            )
+            if created:
+                report.count("organisations")
+            trainee = trainee_create(
+                actor=actor,
+                given_name=person.given_name,
+                family_name=person.family_name,
+                native_name=person.native_name,
+                email=person.email,
+                country=country,
+                organisation=organisation,
+                job_title=person.job_title,
+                category=person.category,
+            )
+            report.count("trainees")
+        trainees.append(trainee)
     return trainees
 
 

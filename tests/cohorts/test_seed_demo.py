@@ -8,6 +8,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db.models import Count
 
+from cohorts.demo import read_demo_cohort_csv
 from cohorts.models import AttendanceRecord, CourseSession, EnrolmentStatus, FacilityVisit, SessionStatus
 from trainees.models import Country, IncomeClassification, Trainee, TraineeCategory
 from trainees.reference import read_countries_csv, reference_countries_load
@@ -61,6 +62,21 @@ def test_the_july_cohort_is_150_trainees_from_26_countries_as_in_hub_facts(seede
     assert korean.count() == 33
     assert set(korean.values_list("category", flat=True)) == {TraineeCategory.KOREA_INDUSTRY}
     assert not abroad.filter(category=TraineeCategory.KOREA_INDUSTRY).exists()
+
+
+def test_the_seeded_trainees_are_the_people_of_the_data_file_in_its_order(seeded):
+    people = read_demo_cohort_csv()
+    seeded_rows = Trainee.objects.order_by("pk").values_list(
+        "country__code", "given_name", "family_name", "native_name", "email", "organisation__name",
+        "organisation__kind", "job_title", "category",
+    )
+    assert [tuple(map(str, row)) for row in seeded_rows] == [
+        (p.country, p.given_name, p.family_name, p.native_name, p.email, p.organisation, p.organisation_kind,
+         p.job_title, p.category)
+        for p in people
+    ]
+    (login,) = [p.email for p in people if p.demo_login]
+    assert Trainee.objects.exclude(user=None).get().email == login
 
 
 def test_both_2022_sessions_exist_with_timetables_visits_and_attendance(seeded):
