@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "hubportal.users",
     "hubportal.audit",
     "hubportal.jobs",
+    "hubportal.outbox",
     "trainees",
     "curriculum",
     "cohorts",

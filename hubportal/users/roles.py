@@ -17,6 +17,7 @@ _HUB_STAFF_MODELS = {
     "cohorts": ["coursesession", "timetableslot", "enrolment", "facilityvisit", "attendancerecord"],
     "certificates": ["certificate"],
     "jobs": ["job"],
+    "outbox": ["outboundemail"],
 }
 _COORDINATOR_PERMISSIONS = {
     ("trainees", "trainee"): ["view", "add", "change"],

@@ -9,6 +9,7 @@ from certificates.services import certificates_issue
 from hubportal.audit.models import AuditEntry
 from hubportal.celery import app as celery_app
 from hubportal.jobs.models import Job, JobStatus
+from hubportal.outbox.models import EmailStatus, OutboundEmail
 
 from ..hubportal.conftest import running_worker
 from .factories import ended_session, enrolment_attending
@@ -43,6 +44,8 @@ def assert_rendered_once_each(job: Job, media_root):
     # One file a certificate: none left beside it by a run that was killed between file and row.
     assert sorted(p.name for p in (media_root / "certificates").iterdir()) == sorted(
         f"{c.serial}.pdf" for c in certificates)
+    recipients = [email.to[0] for email in OutboundEmail.objects.all()]
+    assert len(recipients) == len(set(recipients))  # no trainee emailed twice
 
 
 def test_a_worker_renders_a_whole_session_while_the_job_reports_progress(hub_staff, test_database_url, tmp_path):
@@ -58,10 +61,14 @@ def test_a_worker_renders_a_whole_session_while_the_job_reports_progress(hub_sta
             return job.status in (JobStatus.DONE, JobStatus.FAILED)
 
         wait_for(finished, 120, "the batch")
-    assert job.status == JobStatus.DONE, job.error
+        assert job.status == JobStatus.DONE, job.error
+        # The worker sends the emails the job queued, through the outbox.
+        wait_for(lambda: OutboundEmail.objects.filter(status=EmailStatus.SENT).count() == 30, 60, "the emails")
     assert (job.done, job.total) == (30, 30)
     assert len(seen) > 1  # progress moved while the job ran
     assert_rendered_once_each(job, worker.media_root)
+    assert sorted(email.to[0] for email in OutboundEmail.objects.all()) == sorted(
+        Certificate.objects.values_list("enrolment__trainee__email", flat=True))
 
 
 def test_a_killed_worker_leaves_the_batch_to_a_restarted_one_without_duplicates(

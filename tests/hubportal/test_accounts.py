@@ -1,9 +1,12 @@
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from cohorts.models import EnrolmentStatus
+from hubportal.outbox.models import EmailStatus, OutboundEmail
+from hubportal.outbox.tasks import send_email
 
 from ..cohorts.factories import CourseSessionFactory, EnrolmentFactory
 from ..conftest import PASSWORD
@@ -69,3 +72,20 @@ def test_a_trainee_sees_their_own_programme_on_the_home_page(client, trainee_use
     assert "김민준" in page
     assert "BDM-2022-07" in page and "Completed" in page
     assert "GXP-2022-10" not in page
+
+
+def test_a_password_reset_is_queued_in_the_request_and_sent_by_the_worker(
+        client, trainee_user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post("/accounts/password/reset/", {"email": "Trainee@hub.test"})
+
+    assert response.status_code == 302
+    assert mail.outbox == []  # a slow mail server would not hold up the page
+    email = OutboundEmail.objects.get()
+    assert (email.to, email.status) == (["trainee@hub.test"], EmailStatus.QUEUED)
+    assert len(callbacks) == 1  # handed to the worker once the request's writes commit
+
+    send_email(email.pk)
+    assert mail.outbox[0].to == ["trainee@hub.test"]
+    assert "Password Reset" in mail.outbox[0].subject
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
