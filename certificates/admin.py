@@ -9,10 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cohorts.admin import CourseSessionAdmin, EnrolmentAdmin
-from cohorts.models import CourseSession, Enrolment
-
+from hubportal.admin import AdminView, AdminWrites, AuditedAdminMixin, ExtensibleAdmin
 from hubportal.jobs.admin import JobAdmin, job_started
-from hubportal.jobs.models import Job, JobStatus
+from hubportal.jobs.models import JobStatus
 from hubportal.jobs.services import job_create
 
 from . import services
@@ -29,7 +28,8 @@ class RevokeForm(forms.Form):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(AuditedAdminMixin, ExtensibleAdmin):
+    writes = AdminWrites()  # issued, revoked and rendered again by the actions' services only
     # The session's code stands for course and year: a course title in the list takes five lines a row.
     list_display = ["serial", "holder_name", "holder_native_name", "session", "status", "issued_at", "file"]
     list_filter = ["status", "course", "year", "enrolment__session"]
@@ -94,124 +94,105 @@ class CertificateAdmin(admin.ModelAdmin):
 # --- Jobs: the certificate jobs' results, and the report by country --------------------------------
 
 
-admin.site.unregister(Job)
+def country_report_view(job_admin, request):
+    """Queue the report by country across all sessions, in the format asked for."""
+    fmt = request.POST.get("format")
+    if request.method != "POST" or fmt not in REPORT_FORMATS or not job_admin.has_view_permission(request):
+        raise PermissionDenied
+    return job_started(job_admin, request, job_create(actor=request.user, kind=JobKind.COUNTRY_REPORT, format=fmt))
 
 
-@admin.register(Job)
-class JobWithReportsAdmin(JobAdmin):
-    change_list_template = "admin/jobs/job/change_list.html"
+def certificates_link(job):
+    """A finished certificate job's result: the session's certificates."""
+    if job.kind == JobKind.CERTIFICATES and job.status == JobStatus.DONE and job.session_id:
+        return format_html('<a href="{}">{}</a>', reverse("admin:certificates_certificate_changelist")
+                           + f"?enrolment__session__id__exact={job.session_id}", _("certificates"))
+    return None
 
-    def get_urls(self):
-        from django.urls import path
 
-        return [path("country-report/", self.admin_site.admin_view(self.country_report_view),
-                     name="jobs_job_country_report"), *super().get_urls()]
-
-    def country_report_view(self, request):
-        """Queue the report by country across all sessions, in the format asked for."""
-        fmt = request.POST.get("format")
-        if request.method != "POST" or fmt not in REPORT_FORMATS or not self.has_view_permission(request):
-            raise PermissionDenied
-        return job_started(self, request, job_create(actor=request.user, kind=JobKind.COUNTRY_REPORT, format=fmt))
-
-    def result_link(self, obj):
-        if obj.kind == JobKind.CERTIFICATES and obj.status == JobStatus.DONE and obj.session_id:
-            return format_html('<a href="{}">{}</a>', reverse("admin:certificates_certificate_changelist")
-                               + f"?enrolment__session__id__exact={obj.session_id}", _("certificates"))
-        return None
+# The jobs page's "Report by country" form (templates/admin/jobs/job/change_list.html) posts here.
+JobAdmin.extend(extra_views=[AdminView("country-report/", country_report_view, "country_report")],
+                result_links=[certificates_link])
 
 
 # --- Sessions and enrolments: issuing, and who is eligible ---------------------------------------
 
 
-admin.site.unregister(CourseSession)
+def _one_session(modeladmin, request, queryset):
+    if queryset.count() != 1:
+        modeladmin.message_user(request, _("Choose one session."), messages.WARNING)
+        return None
+    return queryset.get()
 
 
-@admin.register(CourseSession)
-class CourseSessionWithCertificatesAdmin(CourseSessionAdmin):
-    actions = [*CourseSessionAdmin.actions, "issue_certificates", "certificates_zip", "attendance_report_pdf",
-               "attendance_report_xlsx", "attendance_report_csv"]
+def _issue(modeladmin, request, session, enrolments=None):
+    try:
+        job = services.certificates_issue(actor=request.user, session=session, enrolments=enrolments)
+    except ValidationError as error:
+        for message in error.messages[:20]:
+            modeladmin.message_user(request, message, messages.WARNING)
+        return None
+    return job_started(modeladmin, request, job)
 
-    def _one_session(self, request, queryset):
-        if queryset.count() != 1:
-            self.message_user(request, _("Choose one session."), messages.WARNING)
-            return None
-        return queryset.get()
 
-    @admin.action(description=_("Issue certificates to everyone eligible"), permissions=["change"])
-    def issue_certificates(self, request, queryset):
-        session = self._one_session(request, queryset)
+@admin.action(description=_("Issue certificates to everyone eligible"), permissions=["change"])
+def issue_certificates(modeladmin, request, queryset):
+    session = _one_session(modeladmin, request, queryset)
+    return None if session is None else _issue(modeladmin, request, session)
+
+
+@admin.action(description=_("Download all certificates as one ZIP"), permissions=["view"])
+def certificates_zip(modeladmin, request, queryset):
+    session = _one_session(modeladmin, request, queryset)
+    if session is None:
+        return None
+    return job_started(modeladmin, request, job_create(actor=request.user, kind=JobKind.CERTIFICATE_ZIP,
+                                                       session=session))
+
+
+def _report_action(fmt: str, description):
+    def action(modeladmin, request, queryset):
+        session = _one_session(modeladmin, request, queryset)
         if session is None:
             return None
-        try:
-            job = services.certificates_issue(actor=request.user, session=session)
-        except ValidationError as error:
-            for message in error.messages[:20]:
-                self.message_user(request, message, messages.WARNING)
-            return None
-        return job_started(self, request, job)
-
-    @admin.action(description=_("Download all certificates as one ZIP"), permissions=["view"])
-    def certificates_zip(self, request, queryset):
-        session = self._one_session(request, queryset)
-        if session is None:
-            return None
-        return job_started(self, request, job_create(actor=request.user, kind=JobKind.CERTIFICATE_ZIP,
-                                                           session=session))
-
-    def _report(self, request, queryset, fmt):
-        session = self._one_session(request, queryset)
-        if session is None:
-            return None
-        return job_started(self, request, job_create(actor=request.user, kind=JobKind.ATTENDANCE_REPORT,
+        return job_started(modeladmin, request, job_create(actor=request.user, kind=JobKind.ATTENDANCE_REPORT,
                                                            session=session, format=fmt))
 
-    @admin.action(description=_("Attendance report (PDF)"), permissions=["view"])
-    def attendance_report_pdf(self, request, queryset):
-        return self._report(request, queryset, "pdf")
-
-    @admin.action(description=_("Attendance report (XLSX)"), permissions=["view"])
-    def attendance_report_xlsx(self, request, queryset):
-        return self._report(request, queryset, "xlsx")
-
-    @admin.action(description=_("Attendance report (CSV)"), permissions=["view"])
-    def attendance_report_csv(self, request, queryset):
-        return self._report(request, queryset, "csv")
+    action.__name__ = f"attendance_report_{fmt}"
+    return admin.action(description=description, permissions=["view"])(action)
 
 
-admin.site.unregister(Enrolment)
+CourseSessionAdmin.extend(actions=[
+    issue_certificates,
+    certificates_zip,
+    _report_action("pdf", _("Attendance report (PDF)")),
+    _report_action("xlsx", _("Attendance report (XLSX)")),
+    _report_action("csv", _("Attendance report (CSV)")),
+])
 
 
-@admin.register(Enrolment)
-class EnrolmentWithCertificateAdmin(EnrolmentAdmin):
-    list_display = [*EnrolmentAdmin.list_display, "certificate_state"]
-    actions = [*EnrolmentAdmin.actions, "issue_certificates"]
+# Not named "certificate": the admin would show the reverse relation of that name instead.
+@admin.display(description=_("certificate"))
+def certificate_state(enrolment):
+    if hasattr(enrolment, "certificate"):
+        issued = enrolment.certificate
+        state = "" if issued.status == CertificateStatus.VALID else f" ({issued.get_status_display()})"
+        return f"{issued.serial}{state}"
+    verdict = enrolment_eligibility(enrolment, enrolment.session, timezone.localdate())
+    return (_("eligible: %(reason)s") if verdict.eligible else _("not eligible: %(reason)s")) % {
+        "reason": verdict.reason}
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("certificate")
 
-    # Not named "certificate": the admin would show the reverse relation of that name instead.
-    @admin.display(description=_("certificate"))
-    def certificate_state(self, obj):
-        if hasattr(obj, "certificate"):
-            issued = obj.certificate
-            state = "" if issued.status == CertificateStatus.VALID else f" ({issued.get_status_display()})"
-            return f"{issued.serial}{state}"
-        verdict = enrolment_eligibility(obj, obj.session, timezone.localdate())
-        return (_("eligible: %(reason)s") if verdict.eligible else _("not eligible: %(reason)s")) % {
-            "reason": verdict.reason}
+@admin.action(description=_("Issue certificates to the chosen trainees"), permissions=["change"])
+def issue_enrolments_certificates(modeladmin, request, queryset):
+    sessions = {e.session_id for e in queryset}
+    if len(sessions) != 1:
+        modeladmin.message_user(request, _("Choose enrolments of one session."), messages.WARNING)
+        return None
+    return _issue(modeladmin, request, queryset.first().session, enrolments=list(queryset))
 
-    @admin.action(description=_("Issue certificates to the chosen trainees"), permissions=["change"])
-    def issue_certificates(self, request, queryset):
-        sessions = {e.session_id for e in queryset}
-        if len(sessions) != 1:
-            self.message_user(request, _("Choose enrolments of one session."), messages.WARNING)
-            return None
-        try:
-            job = services.certificates_issue(actor=request.user, session=queryset.first().session,
-                                              enrolments=list(queryset))
-        except ValidationError as error:
-            for message in error.messages[:20]:
-                self.message_user(request, message, messages.WARNING)
-            return None
-        return job_started(self, request, job)
+
+issue_enrolments_certificates.__name__ = "issue_certificates"  # the action's name in the page's form
+
+EnrolmentAdmin.extend(list_display=[certificate_state], extra_select_related=["certificate"],
+                      actions=[issue_enrolments_certificates])

@@ -5,11 +5,16 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from hubportal.admin import (
+    AdminWrites,
+    AuditedAdminMixin,
+    AuditedInlineFormSet,
+    AuditedInlineMixin,
+    ExtensibleAdmin,
+)
 from hubportal.importexport import HubImportExportMixin, ImporterResource, OptionalSessionImportForm, SessionImportForm
 from trainees.admin import TraineeAdmin
 from trainees.imports import TRAINEE_COLUMNS
-from trainees.models import Trainee
-from trainees.resources import TraineeExportResource
 
 from . import imports, selectors, services
 from .models import (
@@ -30,7 +35,7 @@ def _errors_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-class ListedOnlyInline(admin.TabularInline):
+class ListedOnlyInline(AuditedInlineMixin, admin.TabularInline):
     """Rows shown for reference: they are added and changed elsewhere, through the services."""
 
     extra = 0
@@ -43,8 +48,14 @@ class ListedOnlyInline(admin.TabularInline):
 # --- Sessions ---------------------------------------------------------------------------------
 
 
-class TimetableSlotInline(admin.TabularInline):
+SLOT_WRITES = AdminWrites("slot", create=services.timetable_slot_create, update=services.timetable_slot_update,
+                          delete=services.timetable_slot_delete)
+ENROLMENT_WRITES = AdminWrites("enrolment", create=services.trainee_enroll, update=services.enrolment_update)
+
+
+class TimetableSlotInline(AuditedInlineMixin, admin.TabularInline):
     model = TimetableSlot
+    writes = SLOT_WRITES
     fields = ["date", "start_time", "end_time", "module", "title", "room", "faculty"]
     extra = 0
 
@@ -67,6 +78,7 @@ class EnrolmentInline(ListedOnlyInline):
     the path and the capacity; here only the nominating body can be corrected."""
 
     model = Enrolment
+    writes = ENROLMENT_WRITES
     fields = ["trainee", "trainee_country", "status", "nominated_by", "nominating_body_name", "status_changed_at"]
     readonly_fields = ["trainee", "trainee_country", "status", "status_changed_at"]
     show_change_link = True
@@ -80,7 +92,7 @@ class EnrolmentInline(ListedOnlyInline):
         return obj.trainee.country
 
 
-class NominationFormSet(forms.BaseInlineFormSet):
+class NominationFormSet(AuditedInlineFormSet):
     def clean(self):
         super().clean()
         wanted = [f for f in self.forms if f.cleaned_data.get("trainee") and not f.cleaned_data.get("DELETE")]
@@ -100,30 +112,13 @@ class NominationFormSet(forms.BaseInlineFormSet):
                 form.add_error("trainee", _("%(trainee)s is nominated twice here.") % {"trainee": trainee})
             seen.add(trainee.pk)
 
-    def save(self, commit=True):
-        enrolments = []
-        for form in self.forms:
-            data = form.cleaned_data
-            if not data.get("trainee") or data.get("DELETE"):
-                continue
-            enrolments.append(
-                services.trainee_enroll(
-                    actor=self.request_user,
-                    trainee=data["trainee"],
-                    session=self.instance,
-                    nominated_by=data.get("nominated_by") or "",
-                    nominating_body_name=data.get("nominating_body_name") or "",
-                )
-            )
-        self.new_objects, self.changed_objects, self.deleted_objects = enrolments, [], []
-        return enrolments
 
-
-class NominationInline(admin.TabularInline):
+class NominationInline(AuditedInlineMixin, admin.TabularInline):
     """Rows to nominate more trainees; each is saved through trainee_enroll."""
 
     model = Enrolment
     formset = NominationFormSet
+    writes = ENROLMENT_WRITES
     fields = ["trainee", "nominated_by", "nominating_body_name"]
     autocomplete_fields = ["trainee"]
     extra = 1
@@ -136,7 +131,9 @@ class NominationInline(admin.TabularInline):
 
 
 @admin.register(CourseSession)
-class CourseSessionAdmin(admin.ModelAdmin):
+class CourseSessionAdmin(AuditedAdminMixin, ExtensibleAdmin):
+    writes = AdminWrites("session", create=services.session_create, update=services.session_update,
+                         delete=services.session_delete)
     list_display = [
         "code", "course", "dates", "status", "enrolled", "seats", "completion_threshold",
     ]
@@ -173,11 +170,6 @@ class CourseSessionAdmin(admin.ModelAdmin):
     @admin.display(description=_("confirmed / capacity"))
     def seats(self, obj):
         return f"{obj._seats} / {obj.capacity}"
-
-    def save_formset(self, request, form, formset, change):
-        if isinstance(formset, NominationFormSet):
-            formset.request_user = request.user
-        super().save_formset(request, form, formset, change)
 
     def _change_status(self, request, queryset, to_status):
         done = 0
@@ -266,13 +258,16 @@ class AttendanceImporter(ImporterResource):
 
 
 class TraineeImporter(ImporterResource):
+    """The trainees import of the trainees app, nominating everyone for a session when one is chosen."""
+
     display_name = _("Trainees")
     importer = staticmethod(imports.trainees_import_into_session)
     columns = TRAINEE_COLUMNS
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(HubImportExportMixin, admin.ModelAdmin):
+class EnrolmentAdmin(HubImportExportMixin, AuditedAdminMixin, ExtensibleAdmin):
+    writes = ENROLMENT_WRITES
     import_resource = EnrolmentImporter
     export_resource = EnrolmentExportResource
     import_form_class = SessionImportForm
@@ -298,7 +293,7 @@ class EnrolmentAdmin(HubImportExportMixin, admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return selectors.enrolment_list()
+        return self.with_extra_select_related(selectors.enrolment_list())
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -330,12 +325,6 @@ class EnrolmentAdmin(HubImportExportMixin, admin.ModelAdmin):
         rate = getattr(obj, "attendance_rate", None)
         return "–" if rate is None else f"{rate:.0f}%"
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        obj.pk = services.trainee_enroll(actor=request.user, **form.cleaned_data).pk
-
 
 class TraineeEnrolmentInline(ListedOnlyInline):
     model = Enrolment
@@ -349,24 +338,19 @@ class TraineeEnrolmentInline(ListedOnlyInline):
         return super().get_queryset(request).select_related("session__course", "trainee")
 
 
-# The trainee page shows the trainee's sessions; registered from here so that trainees never
-# imports cohorts.
-admin.site.unregister(Trainee)
-
-
-@admin.register(Trainee)
-class TraineeWithEnrolmentsAdmin(HubImportExportMixin, TraineeAdmin):
-    import_resource = TraineeImporter
-    export_resource = TraineeExportResource
-    import_form_class = OptionalSessionImportForm
-    inlines = [TraineeEnrolmentInline]
+# The trainee page shows the trainee's sessions, and its import can nominate for a session: added
+# from here, so that trainees never imports cohorts.
+TraineeAdmin.extend(
+    inlines=[TraineeEnrolmentInline], import_resource=TraineeImporter, import_form_class=OptionalSessionImportForm,
+)
 
 
 # --- Timetable, visits, attendance ------------------------------------------------------------
 
 
 @admin.register(TimetableSlot)
-class TimetableSlotAdmin(admin.ModelAdmin):
+class TimetableSlotAdmin(AuditedAdminMixin, ExtensibleAdmin):
+    writes = SLOT_WRITES
     list_display = ["date", "start_time", "end_time", "title", "module", "session", "room", "faculty"]
     list_filter = ["session", "module__course"]
     list_select_related = ["session", "module", "faculty"]
@@ -393,7 +377,10 @@ class FacilityVisitForm(forms.ModelForm):
 
 
 @admin.register(FacilityVisit)
-class FacilityVisitAdmin(admin.ModelAdmin):
+class FacilityVisitAdmin(AuditedAdminMixin, ExtensibleAdmin):
+    # Participants go to the services with the other fields (capacity, session, audit).
+    writes = AdminWrites("visit", create=services.facility_visit_create, update=services.facility_visit_update,
+                         delete=services.facility_visit_delete)
     form = FacilityVisitForm
     list_display = ["host", "site", "session", "starts_at", "ends_at", "capacity", "participant_count"]
     list_filter = ["session"]
@@ -408,16 +395,10 @@ class FacilityVisitAdmin(admin.ModelAdmin):
     def participant_count(self, obj):
         return obj._participants
 
-    def save_related(self, request, form, formsets, change):
-        # Participants go through the service (capacity, session, audit), not form.save_m2m().
-        participants = form.cleaned_data.pop("participants", None)
-        super().save_related(request, form, formsets, change)
-        if participants is not None:
-            services.facility_visit_set_participants(actor=request.user, visit=form.instance, enrolments=participants)
-
 
 @admin.register(AttendanceRecord)
-class AttendanceRecordAdmin(HubImportExportMixin, admin.ModelAdmin):
+class AttendanceRecordAdmin(HubImportExportMixin, AuditedAdminMixin, ExtensibleAdmin):
+    writes = AdminWrites("record", delete=services.attendance_record_delete)  # changed by attendance_mark
     import_resource = AttendanceImporter
     export_resource = AttendanceExportResource
     import_form_class = SessionImportForm

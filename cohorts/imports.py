@@ -1,32 +1,29 @@
 """Coordinators' imports into a course session: enrolments, and attendance after each day."""
 
 import datetime as dt
-from dataclasses import dataclass
 from functools import partial
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hubportal.audit.services import audit_record, recorded_user
-from hubportal.importing import Action, Column, ImportReport, Problem, RowOutcome, bulk_update_rows, chunks, match_columns
+from hubportal.importing import Column, ImportReport, Problem, RowOutcome, chunks, match_columns
 from hubportal.tabular import Table, normalise_header
 from trainees.imports import trainees_import
 from trainees.models import Trainee
 from trainees.services import normalise_email
 
-from .models import (
-    ENROLMENT_TRANSITIONS,
-    SEAT_HOLDING_STATUSES,
-    AttendanceRecord,
-    AttendanceStatus,
-    CourseSession,
-    Enrolment,
-    EnrolmentStatus,
-    EnrolmentStatusChange,
-    NominatingBody,
-    SessionStatus,
+from .models import AttendanceStatus, CourseSession, Enrolment, EnrolmentStatus, NominatingBody, TimetableSlot
+from .services import (
+    AttendanceMark,
+    BulkResult,
+    EnrolmentImportRow,
+    attendance_mark_many,
+    enrolments_import_rows,
+    enrolments_nominate_many,
+    session_check_takes_imports,
 )
 
 EMAIL = Column("email", gettext_lazy("Email"), ("E-mail", "Email address", "E-mail address", "Mail", "Trainee email",
@@ -46,10 +43,7 @@ ATTENDANCE_COLUMNS = (
     Column("status", gettext_lazy("Attendance"), ("Status", "Attendance status", "Present", "출결", "출석"),
            required=True),
 )
-
-# The main path, in order: an import may move an enrolment forward along it, never back.
-PATH = [EnrolmentStatus.NOMINATED, EnrolmentStatus.SELECTED, EnrolmentStatus.CONFIRMED, EnrolmentStatus.ATTENDED,
-        EnrolmentStatus.COMPLETED]
+NOMINATING_BODY_NAME_LIMIT = Enrolment._meta.get_field("nominating_body_name").max_length
 
 
 def _spellings(choices, extra: dict) -> dict:
@@ -84,19 +78,18 @@ def _trainees_by_email(emails: list[str]) -> dict[str, Trainee]:
 
 
 def _session_problem(session: CourseSession) -> list[Problem]:
-    if session.status == SessionStatus.CLOSED:
-        return [Problem(1, "", _("%(session)s is closed; reopen it (running) before importing into it.") % {
-            "session": session.code})]
+    try:
+        session_check_takes_imports(session)
+    except ValidationError as error:
+        return [Problem(1, "", message) for message in error.messages]
     return []
 
 
-@dataclass
-class _EnrolmentRow:
-    row: int
-    trainee: Trainee
-    status: str | None
-    nominated_by: str | None
-    nominating_body_name: str | None
+def _add_problems(report: ImportReport, result: BulkResult, headers: list[str], positions: dict[str, int]) -> None:
+    """The bulk write's problems where the coordinator finds them: a row's at its row and column."""
+    for problem in result.problems:
+        column = headers[positions[problem.field_name]] if problem.field_name in positions else ""
+        report.problems.append(Problem(1 if problem.key is None else problem.key, column, problem.message))
 
 
 def enrolments_import(*, actor, table: Table, session: CourseSession, dry_run: bool, file_name: str = "") -> ImportReport:
@@ -106,7 +99,8 @@ def enrolments_import(*, actor, table: Table, session: CourseSession, dry_run: b
     completed (or withdrawn / no-show where the path allows), and the nominating body. Each step is
     recorded in the enrolment's history. Problems: an unknown email, a status off the path, a
     trainee twice in the file, more confirmed trainees than the session's capacity, a closed session.
-    With any of them, or with `dry_run`, nothing is written.
+    With any of them, or with `dry_run`, nothing is written. The rows are written by
+    cohorts.services.enrolments_import_rows, under the rules of the single-enrolment services.
     """
     report = ImportReport(dry_run=dry_run, columns=[_("Trainee"), _("Email"), _("Status"), _("Nominated by")])
     headers = list(table.headers)
@@ -117,7 +111,7 @@ def enrolments_import(*, actor, table: Table, session: CourseSession, dry_run: b
     cells = [(number, {name: row[i].strip() for name, i in positions.items()}) for number, row in table.rows]
     trainees = _trainees_by_email([normalise_email(c["email"]) for _n, c in cells])
     seen: dict[int, int] = {}
-    rows: list[_EnrolmentRow] = []
+    rows: list[EnrolmentImportRow] = []
     for number, cell in cells:
         def problem(name, message, number=number):
             report.problems.append(Problem(number, headers[positions[name]], message))
@@ -147,98 +141,21 @@ def enrolments_import(*, actor, table: Table, session: CourseSession, dry_run: b
                 problem("nominated_by", _("“%(value)s” is not a nominating body (use %(choices)s).") % {
                     "value": cell["nominated_by"], "choices": ", ".join(str(c.label) for c in NominatingBody)})
         body = cell.get("nominating_body_name") or None
-        if body and len(body) > 200:
-            problem("nominating_body_name", _("is longer than 200 characters."))
-        rows.append(_EnrolmentRow(number, trainee, status, nominator, body))
+        if body and len(body) > NOMINATING_BODY_NAME_LIMIT:
+            problem("nominating_body_name", _("is longer than %(limit)s characters.") % {
+                "limit": NOMINATING_BODY_NAME_LIMIT})
+        rows.append(EnrolmentImportRow(number, trainee, status, nominator, body))
     if report.problems:
         return report
 
-    existing = {e.trainee_id: e for e in Enrolment.objects.filter(session=session, trainee__in=[r.trainee for r in rows])}
-    now = timezone.now()
-    to_create, to_update, changes = [], [], []
-    seats = Enrolment.objects.filter(session=session, status__in=SEAT_HOLDING_STATUSES).count()
-    for row in rows:
-        enrolment = existing.get(row.trainee.pk)
-        target = row.status
-        steps: list[str] = []
-        if enrolment is None:
-            enrolment = Enrolment(trainee=row.trainee, session=session, status=EnrolmentStatus.NOMINATED,
-                                  nominated_by=row.nominated_by or "", nominating_body_name=row.nominating_body_name or "",
-                                  status_changed_at=now)
-            steps = [EnrolmentStatus.NOMINATED]
-            start = ""
-            current = EnrolmentStatus.NOMINATED
-            action = Action.CREATE
-        else:
-            start = current = enrolment.status
-            action = Action.UNCHANGED
-        diff = {}
-        if target and target != current:
-            path = _path_between(current, target)
-            if path is None:
-                report.problems.append(Problem(row.row, headers[positions["status"]], _(
-                    "%(trainee)s cannot move from “%(from)s” to “%(to)s”.") % {
-                    "trainee": row.trainee, "from": EnrolmentStatus(current).label,
-                    "to": EnrolmentStatus(target).label}))
-                continue
-            steps += path
-            diff["status"] = (str(EnrolmentStatus(current).label), str(EnrolmentStatus(target).label))
-            if target in SEAT_HOLDING_STATUSES and current not in SEAT_HOLDING_STATUSES:
-                seats += 1
-            elif current in SEAT_HOLDING_STATUSES and target not in SEAT_HOLDING_STATUSES:
-                seats -= 1
-            enrolment.status, enrolment.status_changed_at = target, now
-        if action is Action.UNCHANGED:
-            for name in ("nominated_by", "nominating_body_name"):
-                value = getattr(row, name)
-                if value and value != getattr(enrolment, name):
-                    diff[name] = (getattr(enrolment, name), value)
-                    setattr(enrolment, name, value)
-            if diff:
-                action = Action.UPDATE
-                to_update.append(enrolment)
-        else:
-            to_create.append(enrolment)
-        changes.append((enrolment, start, steps))
-        report.outcomes.append(RowOutcome(row.row, action, row.trainee.email, partial(_describe_enrolment, enrolment),
-                                          diff))
-    if seats > session.capacity:
-        report.problems.append(Problem(1, "", _(
-            "%(session)s has %(capacity)s places; after this file %(seats)s trainees would hold one (confirmed, "
-            "attended or completed).") % {"session": session.code, "capacity": session.capacity, "seats": seats}))
-    if report.problems or dry_run:
-        return report
-    with transaction.atomic():
-        # Locked so that a confirmation in the admin cannot take a seat this import counted as free.
-        locked = CourseSession.objects.select_for_update().get(pk=session.pk)
-        Enrolment.objects.bulk_create(to_create)
-        bulk_update_rows(Enrolment, to_update, ["status", "status_changed_at", "nominated_by", "nominating_body_name"])
-        EnrolmentStatusChange.objects.bulk_create(
-            EnrolmentStatusChange(enrolment=enrolment, from_status=before, to_status=after, changed_at=now,
-                                  changed_by=recorded_user(actor), note=(_("import %(file)s") % {"file": file_name})[:255])
-            for enrolment, start, steps in changes
-            for before, after in zip([start, *steps[:-1]], steps)
-        )
-        taken = Enrolment.objects.filter(session=locked, status__in=SEAT_HOLDING_STATUSES).count()
-        if taken > locked.capacity:
-            transaction.set_rollback(True)
-            report.problems.append(Problem(1, "", _(
-                "%(session)s filled up while this file was being imported (%(taken)s of %(capacity)s places "
-                "would be taken); nothing was written.") % {
-                "session": session.code, "taken": taken, "capacity": locked.capacity}))
-            return report
-        audit_record(actor=actor, action="enrolments.import", target=session, file=file_name,
-                     created=report.created, updated=report.updated, unchanged=report.unchanged)
+    result = enrolments_import_rows(actor=actor, session=session, rows=rows, dry_run=dry_run, file_name=file_name)
+    for row in result.rows:
+        changes = {name: (str(EnrolmentStatus(old).label), str(EnrolmentStatus(new).label)) if name == "status"
+                   else (old, new) for name, (old, new) in row.changes.items()}
+        report.outcomes.append(RowOutcome(row.key, row.action, row.obj.trainee.email,
+                                          partial(_describe_enrolment, row.obj), changes))
+    _add_problems(report, result, headers, positions)
     return report
-
-
-def _path_between(current: str, target: str) -> list[str] | None:
-    """The steps from current to target: forward along the main path, or one allowed side step."""
-    if target in ENROLMENT_TRANSITIONS[current]:
-        return [target]
-    if current in PATH and target in PATH and PATH.index(target) > PATH.index(current):
-        return PATH[PATH.index(current) + 1 : PATH.index(target) + 1]
-    return None
 
 
 def trainees_import_into_session(*, actor, table: Table, session: CourseSession | None, dry_run: bool,
@@ -262,30 +179,10 @@ def trainees_import_into_session(*, actor, table: Table, session: CourseSession 
             report.notes.append(_("%(count)s would be nominated for %(session)s.") % {
                 "count": len(set(emails) - enrolled), "session": session.code})
             return report
-        trainees = _trainees_by_email(emails)
-        enrolled = set(Enrolment.objects.filter(session=session, trainee__in=trainees.values())
-                       .values_list("trainee_id", flat=True))
-        now = timezone.now()
-        new = [Enrolment(trainee=t, session=session, status=EnrolmentStatus.NOMINATED, status_changed_at=now)
-               for t in trainees.values() if t.pk not in enrolled]
-        Enrolment.objects.bulk_create(new)
-        EnrolmentStatusChange.objects.bulk_create(
-            EnrolmentStatusChange(enrolment=e, from_status="", to_status=EnrolmentStatus.NOMINATED, changed_at=now,
-                                  changed_by=recorded_user(actor), note=(_("import %(file)s") % {"file": file_name})[:255])
-            for e in new
-        )
+        new = enrolments_nominate_many(actor=actor, session=session, trainees=_trainees_by_email(emails).values(),
+                                       file_name=file_name)
         report.notes.append(_("%(count)s nominated for %(session)s.") % {"count": len(new), "session": session.code})
-        if new:
-            audit_record(actor=actor, action="enrolments.import", target=session, file=file_name, created=len(new))
     return report
-
-
-@dataclass
-class _AttendanceRow:
-    row: int
-    enrolment: Enrolment
-    occasions: list  # the slots (or visits) the row marks
-    status: str
 
 
 def _parse_date(text: str) -> dt.date | None:
@@ -314,6 +211,7 @@ def attendance_import(*, actor, table: Table, session: CourseSession, dry_run: b
     Problems: an unknown email or a trainee not enrolled in the session, a date outside the
     session or without slots, an unknown slot, a status that is not present / late / absent /
     excused, the same trainee and slot twice. With any of them, or with `dry_run`, nothing is written.
+    The marks are written by cohorts.services.attendance_mark_many, as attendance_mark writes them.
     """
     report = ImportReport(dry_run=dry_run, columns=[_("Trainee"), _("Email"), _("Slot or visit"), _("Attendance")])
     headers = list(table.headers)
@@ -334,7 +232,7 @@ def attendance_import(*, actor, table: Table, session: CourseSession, dry_run: b
     enrolments = {e.trainee.email: e for e in session.enrolments.select_related("trainee")}
     participants = {v.pk: {e.pk for e in v.participants.all()} for v in visits}
     marked: dict[tuple, int] = {}
-    rows: list[_AttendanceRow] = []
+    marks: list[AttendanceMark] = []
     for number, row in table.rows:
         cell = {name: row[i].strip() for name, i in positions.items()}
 
@@ -361,43 +259,23 @@ def attendance_import(*, actor, table: Table, session: CourseSession, dry_run: b
                 problem("email", _("%(trainee)s at %(occasion)s is also on row %(other)s.") % {
                     "trainee": enrolment.trainee, "occasion": occasion, "other": marked[key]})
             marked[key] = number
-        rows.append(_AttendanceRow(number, enrolment, occasions, status))
+            marks.append(AttendanceMark(number, enrolment, status, **_occasion_field(occasion)))
     if report.problems:
         return report
 
-    existing = {
-        (r.enrolment_id, "TimetableSlot" if r.slot_id else "FacilityVisit", r.slot_id or r.visit_id): r
-        for r in AttendanceRecord.objects.filter(enrolment__session=session)
-    }
-    now = timezone.now()
-    marker = recorded_user(actor)
-    to_create, to_update = [], []
-    for row in rows:
-        for occasion in row.occasions:
-            kind = type(occasion).__name__
-            record = existing.get((row.enrolment.pk, kind, occasion.pk))
-            describe = partial(_describe_attendance, row.enrolment, occasion, row.status)
-            if record is None:
-                to_create.append(AttendanceRecord(
-                    enrolment=row.enrolment, status=row.status, marked_by=marker, marked_at=now,
-                    **({"slot": occasion} if kind == "TimetableSlot" else {"visit": occasion})))
-                report.outcomes.append(RowOutcome(row.row, Action.CREATE, row.enrolment.trainee.email, describe))
-            elif record.status != row.status:
-                old = str(AttendanceStatus(record.status).label)
-                record.status, record.marked_by, record.marked_at = row.status, marker, now
-                to_update.append(record)
-                report.outcomes.append(RowOutcome(row.row, Action.UPDATE, row.enrolment.trainee.email, describe,
-                                                  {"attendance": (old, str(AttendanceStatus(row.status).label))}))
-            else:
-                report.outcomes.append(RowOutcome(row.row, Action.UNCHANGED, row.enrolment.trainee.email, describe))
-    if dry_run:
-        return report
-    with transaction.atomic():
-        AttendanceRecord.objects.bulk_create(to_create)
-        bulk_update_rows(AttendanceRecord, to_update, ["status", "marked_by_id", "marked_at"])
-        audit_record(actor=actor, action="attendance.import", target=session, file=file_name,
-                     created=report.created, updated=report.updated, unchanged=report.unchanged)
+    result = attendance_mark_many(actor=actor, session=session, marks=marks, dry_run=dry_run, file_name=file_name)
+    for outcome in result.rows:
+        mark = outcome.obj
+        describe = partial(_describe_attendance, mark.enrolment, mark.slot or mark.visit, mark.status)
+        changes = {"attendance": tuple(str(AttendanceStatus(status).label) for status in outcome.changes["status"])
+                   } if "status" in outcome.changes else {}
+        report.outcomes.append(RowOutcome(outcome.key, outcome.action, mark.enrolment.trainee.email, describe, changes))
+    _add_problems(report, result, headers, positions)
     return report
+
+
+def _occasion_field(occasion) -> dict:
+    return {"slot": occasion} if isinstance(occasion, TimetableSlot) else {"visit": occasion}
 
 
 def _occasions(cell, session, slots_by_day, slots_by_title, visits, participants, enrolment, problem):

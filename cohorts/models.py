@@ -161,12 +161,41 @@ ENROLMENT_TRANSITIONS: dict[str, frozenset[str]] = {
     EnrolmentStatus.NO_SHOW: frozenset(),
 }
 
+# The main path, in order: an enrolment may be walked forward along it, one recorded step at a time.
+ENROLMENT_PATH = (
+    EnrolmentStatus.NOMINATED,
+    EnrolmentStatus.SELECTED,
+    EnrolmentStatus.CONFIRMED,
+    EnrolmentStatus.ATTENDED,
+    EnrolmentStatus.COMPLETED,
+)
+
+
+def enrolment_steps(current: str, target: str) -> list[str] | None:
+    """The recorded steps that take an enrolment from `current` to `target`: none when they are the
+    same, one allowed move, or a walk forward along the main path; None when `target` cannot be reached."""
+    if target == current:
+        return []
+    if target in ENROLMENT_TRANSITIONS[current]:
+        return [target]
+    if current in ENROLMENT_PATH and target in ENROLMENT_PATH:
+        start, end = ENROLMENT_PATH.index(current), ENROLMENT_PATH.index(target)
+        if end > start:
+            return list(ENROLMENT_PATH[start + 1 : end + 1])
+    return None
+
+
 # Statuses that hold one of the session's seats.
 SEAT_HOLDING_STATUSES = (
     EnrolmentStatus.CONFIRMED,
     EnrolmentStatus.ATTENDED,
     EnrolmentStatus.COMPLETED,
 )
+
+
+def seats_change(current: str, target: str) -> int:
+    """How many seats a move from `current` to `target` takes (1), frees (-1) or leaves alone (0)."""
+    return (target in SEAT_HOLDING_STATUSES) - (current in SEAT_HOLDING_STATUSES)
 
 
 class NominatingBody(models.TextChoices):

@@ -4,11 +4,14 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from hubportal.admin import ReadOnlyAdminMixin
+from hubportal.admin import AdminWrites, AuditedAdminMixin, ExtensibleAdmin, ReadOnlyAdminMixin
+from hubportal.importexport import HubImportExportMixin, ImporterResource
 
+from . import services
+from .imports import TRAINEE_COLUMNS, trainees_import
 from .models import Country, IncomeClassification, Organisation, Trainee
 from .reference import english_name
-from .services import organisation_get_or_create, trainee_create, trainee_update
+from .resources import TraineeExportResource
 
 
 class CountryForm(forms.ModelForm):
@@ -38,7 +41,9 @@ class CountryForm(forms.ModelForm):
 
 
 @admin.register(Country)
-class CountryAdmin(admin.ModelAdmin):
+class CountryAdmin(AuditedAdminMixin, ExtensibleAdmin):
+    writes = AdminWrites("country", create=services.country_create, update=services.country_update,
+                         delete=services.country_delete)
     form = CountryForm
     list_display = ["name", "code", "alpha3", "who_membership", "who_region", "income_group", "is_host",
                     "trainee_count"]
@@ -61,7 +66,9 @@ class IncomeClassificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedAdminMixin, ExtensibleAdmin):
+    writes = AdminWrites("organisation", create=services.organisation_create, update=services.organisation_update,
+                         delete=services.organisation_delete)
     list_display = ["name", "country", "kind", "trainee_count"]
     # Only the countries that have organisations: every ISO country exists.
     list_filter = ["kind", "country__who_region", ("country", admin.RelatedOnlyFieldListFilter)]
@@ -76,18 +83,23 @@ class OrganisationAdmin(admin.ModelAdmin):
     def trainee_count(self, obj):
         return obj._trainee_count
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        created, _ = organisation_get_or_create(
-            actor=request.user, name=obj.name, country=obj.country, kind=obj.kind
-        )
-        obj.pk = created.pk
+
+class TraineeImporter(ImporterResource):
+    display_name = _("Trainees")
+    importer = staticmethod(trainees_import)
+    columns = TRAINEE_COLUMNS
 
 
 @admin.register(Trainee)
-class TraineeAdmin(admin.ModelAdmin):
+class TraineeAdmin(HubImportExportMixin, AuditedAdminMixin, ExtensibleAdmin):
+    """Trainees, imported from a file and exported. cohorts extends it with the trainee's sessions
+    and an import that can also nominate everyone for a session."""
+
+    writes = AdminWrites("trainee", create=services.trainee_create, update=services.trainee_update,
+                         delete=services.trainee_delete)
+    import_resource = TraineeImporter
+    export_resource = TraineeExportResource
+    extensible_options = frozenset({"import_resource", "import_form_class"})
     list_display = [
         "family_name", "given_name", "native_name", "email", "country", "organisation", "category", "has_login",
     ]
@@ -115,10 +127,3 @@ class TraineeAdmin(admin.ModelAdmin):
     @admin.display(description=_("login"), boolean=True, ordering="user")
     def has_login(self, obj):
         return obj.user_id is not None
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            changes = {field: form.cleaned_data[field] for field in form.changed_data}
-            trainee_update(actor=request.user, trainee=Trainee.objects.get(pk=obj.pk), **changes)
-        else:
-            obj.pk = trainee_create(actor=request.user, **form.cleaned_data).pk

@@ -1,23 +1,18 @@
 """Coordinators' import of trainees (and their organisations) from a nomination list."""
 
-from dataclasses import dataclass
 from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hubportal.audit.services import audit_record
-from hubportal.importing import Action, Column, ImportReport, Problem, RowOutcome, bulk_update_rows, chunks, match_columns
+from hubportal.importing import Column, ImportReport, Problem, RowOutcome, match_columns
 from hubportal.tabular import Table, normalise_header
 
 from .countries import CountryResolver
-from .models import Organisation, OrganisationKind, Trainee, TraineeCategory
-from .services import normalise_email
+from .models import Organisation, Trainee, TraineeCategory
+from .services import TraineeImportRow, normalise_email, trainees_upsert_many
 
 TRAINEE_COLUMNS = (
     Column("email", gettext_lazy("Email"), ("E-mail", "Email address", "E-mail address", "Mail", "이메일", "전자우편", "메일"),
@@ -34,9 +29,11 @@ TRAINEE_COLUMNS = (
                                               "Name (native)", "한글 이름", "한글이름", "한글 성명", "성명")),
     Column("phone", gettext_lazy("Phone"), ("Telephone", "Mobile", "Phone number", "Tel", "전화번호", "연락처", "휴대폰")),
 )
-# The passport name is in Latin script; these are what Trainee allows.
-MAX_LENGTHS = {"given_name": 100, "family_name": 100, "native_name": 200, "organisation": 200, "job_title": 200,
-               "phone": 40, "email": 254}
+# The longest cell each column may hold: what the model's field allows.
+MAX_LENGTHS = {
+    name: (Organisation._meta.get_field("name") if name == "organisation" else Trainee._meta.get_field(name)).max_length
+    for name in ("given_name", "family_name", "native_name", "organisation", "job_title", "phone", "email")
+}
 # What coordinators write in the category column, beside the choices' own values and labels.
 CATEGORY_SPELLINGS = {
     "production": TraineeCategory.LMIC_PRODUCTION,
@@ -55,25 +52,11 @@ for _choice in TraineeCategory:
     CATEGORY_SPELLINGS[normalise_header(_choice.value)] = _choice
     CATEGORY_SPELLINGS[normalise_header(str(_choice.label))] = _choice
 
-_GOVERNMENT_KINDS = {OrganisationKind.REGULATORY_AUTHORITY, OrganisationKind.MINISTRY,
-                     OrganisationKind.PUBLIC_HEALTH_INSTITUTE}
-# The fields an import may change on an existing trainee; organisation is compared by id.
-_COMPARED = ("given_name", "family_name", "native_name", "country_id", "organisation_id", "job_title", "category",
-             "phone", "updated_at")
-
-
-@dataclass
-class TraineeRow:
-    row: int
-    email: str
-    values: dict  # field -> cleaned value, only for the cells that hold something
-    org_key: tuple | None = None  # (country id, lower-case organisation name)
-
 
 def _clean_rows(table: Table, positions: dict[str, int], headers: list[str], report: ImportReport):
     resolver = CountryResolver()
     seen: dict[str, int] = {}
-    rows: list[TraineeRow] = []
+    rows: list[TraineeImportRow] = []
     for number, cells in table.rows:
         cell = {name: cells[index].strip() for name, index in positions.items()}
         problems_before = len(report.problems)
@@ -115,28 +98,16 @@ def _clean_rows(table: Table, positions: dict[str, int], headers: list[str], rep
             else:
                 values["category"] = category
         if cell.get("organisation"):
-            values["organisation_name"] = " ".join(cell["organisation"].split())
+            values["organisation_name"] = cell["organisation"]
         if len(report.problems) == problems_before:
-            rows.append(TraineeRow(number, email, values))
+            rows.append(TraineeImportRow(number, email, values))
     return rows
-
-
-def _default_category(values: dict, organisation: Organisation | None) -> str:
-    if values["country"].is_host:
-        return TraineeCategory.KOREA_INDUSTRY
-    if organisation is not None and organisation.kind in _GOVERNMENT_KINDS:
-        return TraineeCategory.LMIC_GOVERNMENT
-    return TraineeCategory.LMIC_PRODUCTION
 
 
 def _countries_new_to_the_hub(countries: set) -> list:
     """The countries, among these, that no trainee comes from yet; by name in the active language."""
     present = set(Trainee.objects.filter(country__in=countries).values_list("country", flat=True).distinct())
     return sorted((c for c in countries if c.pk not in present), key=lambda c: str(c))
-
-
-def _display(value) -> str:
-    return "" if value is None else str(value)
 
 
 def trainees_import(*, actor, table: Table, dry_run: bool, file_name: str = "", session=None) -> ImportReport:
@@ -156,86 +127,17 @@ def trainees_import(*, actor, table: Table, dry_run: bool, file_name: str = "", 
     if report.problems:
         return report
 
-    existing = {}
-    emails = [row.email for row in rows]
-    for part in chunks(emails):
-        existing.update((t.email, t) for t in Trainee.objects.filter(email__in=part))
-    organisations = {
-        (o.country_id, o.lname): o for o in Organisation.objects.annotate(lname=Lower("name"))
-    }
-    new_organisations: dict[tuple, Organisation] = {}
-    to_create: list[Trainee] = []
-    to_update: list[Trainee] = []
-    for row in rows:
-        values = row.values
-        organisation = None
-        if "organisation_name" in values:
-            key = (values["country"].pk, values["organisation_name"].lower())
-            organisation = organisations.get(key) or new_organisations.get(key)
-            if organisation is None:
-                organisation = Organisation(name=values["organisation_name"], country=values["country"],
-                                            kind=OrganisationKind.OTHER)
-                new_organisations[key] = organisation
-            row.org_key = key
-        trainee = existing.get(row.email)
-        if trainee is None:
-            trainee = Trainee(
-                email=row.email,
-                given_name=values["given_name"],
-                family_name=values["family_name"],
-                native_name=values.get("native_name", ""),
-                country=values["country"],
-                organisation=organisation,
-                job_title=values.get("job_title", ""),
-                category=values.get("category") or _default_category(values, organisation),
-                phone=values.get("phone", ""),
-            )
-            to_create.append(trainee)
-            outcome = RowOutcome(row.row, Action.CREATE, row.email, partial(_preview, trainee))
-        else:
-            wanted = {name: values[name] for name in ("given_name", "family_name", "native_name", "job_title",
-                                                        "category", "phone") if name in values}
-            changes = {}
-            for name, value in wanted.items():
-                if getattr(trainee, name) != value:
-                    changes[name] = (_display(getattr(trainee, name)), _display(value))
-                    setattr(trainee, name, value)
-            if trainee.country_id != values["country"].pk:
-                changes["country"] = (trainee.country.name, values["country"].name)
-                trainee.country = values["country"]
-            if organisation is not None and (organisation.pk is None or trainee.organisation_id != organisation.pk):
-                changes["organisation"] = (_display(trainee.organisation), organisation.name)
-                trainee.organisation = organisation
-            action = Action.UPDATE if changes else Action.UNCHANGED
-            if changes:
-                to_update.append(trainee)
-            outcome = RowOutcome(row.row, action, row.email, partial(_preview, trainee), changes)
-        report.outcomes.append(outcome)
-    new_countries = _countries_new_to_the_hub({row.values["country"] for row in rows})
+    new_countries = _countries_new_to_the_hub({row.values["country"] for row in rows})  # before the write
+    result = trainees_upsert_many(actor=actor, rows=rows, dry_run=dry_run, file_name=file_name)
+    report.outcomes = [RowOutcome(row.key, action, trainee.email, partial(_preview, trainee), changes)
+                       for row, (action, trainee, changes) in zip(rows, result.rows)]
     if new_countries:
         report.notes.append(_("Countries new to the hub: %(countries)s.") % {
             "countries": ", ".join(f"{country} ({country.code})" for country in new_countries)})
-    if new_organisations:
+    if result.new_organisations:
         report.notes.append(_("New organisations: %(names)s.") % {
-            "names": ", ".join(sorted(o.name for o in new_organisations.values()))})
-    if dry_run:
-        return report
-    try:
-        with transaction.atomic():
-            Organisation.objects.bulk_create(new_organisations.values())
-            now = timezone.now()
-            for trainee in to_update:
-                # Assigning again copies the id bulk_create gave a new organisation into organisation_id.
-                trainee.organisation = trainee.organisation
-                trainee.updated_at = now
-            Trainee.objects.bulk_create(to_create)
-            bulk_update_rows(Trainee, to_update, _COMPARED)
-            audit_record(actor=actor, action="trainees.import", target=None, file=file_name,
-                         created=report.created, updated=report.updated, unchanged=report.unchanged,
-                         organisations_created=len(new_organisations))
-    except IntegrityError:
-        report.problems.append(Problem(1, "", _("Someone else added one of these trainees or organisations while "
-                                                "this file was being imported; nothing was written. Import it again.")))
+            "names": ", ".join(sorted(o.name for o in result.new_organisations))})
+    report.problems += [Problem(1, "", message) for message in result.problems]
     return report
 
 

@@ -6,6 +6,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from hubportal.admin import ExtensibleAdmin
+
 from . import registry, services
 from .models import Job, JobStatus
 
@@ -35,7 +37,10 @@ class KindFilter(admin.SimpleListFilter):
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(ExtensibleAdmin):
+    extensible_lists = ExtensibleAdmin.extensible_lists | {"result_links"}
+    # Apps that run jobs say where what a finished job made is shown: result_link(job) -> link or None.
+    result_links = ()
     list_display = ["id", "what", "session", "requested_by", "progress", "created_at", "download"]
     list_filter = [KindFilter, "status"]
     list_select_related = ["session", "requested_by"]
@@ -86,7 +91,7 @@ class JobAdmin(admin.ModelAdmin):
 
     def result_link(self, obj):
         """A link to what a finished job made, where that is not a file; None for a file's link."""
-        return None
+        return next((link for link in (result_link(obj) for result_link in self.result_links) if link), None)
 
     @admin.action(description=_("Resume stalled jobs (their worker stopped)"), permissions=["view"])
     def resume(self, request, queryset):

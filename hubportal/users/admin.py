@@ -1,13 +1,35 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
+
+from hubportal.audit.services import audit_record, audit_value
 
 from .forms import UserChangeForm, UserCreationForm
 from .models import User
 
+# Never written to the audit log, not even as a hash.
+_UNRECORDED = {"password"}
+
+
+def _account(user: User) -> dict:
+    return {"email": user.email, "name": user.name, "is_staff": user.is_staff, "is_superuser": user.is_superuser,
+            "is_active": user.is_active, "groups": audit_value(user.groups.all())}
+
+
+def _comparable(value):
+    """A field's value as the form gives it, comparable with the one the form started from: the
+    groups as a set of ids, a date and time as the instant it is (whatever its time zone)."""
+    if isinstance(value, models.QuerySet | list | tuple | set):
+        return {getattr(item, "pk", item) for item in value}
+    return value
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """Django's user admin as it is; its writes leave audit entries besides Django's log."""
+
     form = UserChangeForm
     add_form = UserCreationForm
     ordering = ["email"]
@@ -26,3 +48,41 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "name", "password1", "password2")}),
     )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # the groups and permissions are saved by now
+        fields = {f.name for f in User._meta.get_fields() if f.concrete} - _UNRECORDED
+        if change:
+            before, after = form.initial, form.cleaned_data
+            changes = {name: [audit_value(before.get(name)), audit_value(after.get(name))]
+                       for name in form.changed_data
+                       if name in fields and _comparable(before.get(name)) != _comparable(after.get(name))}
+            if changes:
+                audit_record(actor=request.user, action="user.update", target=form.instance, changes=changes)
+        else:
+            audit_record(actor=request.user, action="user.create", target=form.instance,
+                         values={name: audit_value(value) for name, value in form.cleaned_data.items()
+                                 if name in fields})
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            audit_record(actor=request.user, action="user.delete", target=obj, values=_account(obj))
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for user in queryset:
+                audit_record(actor=request.user, action="user.delete", target=user, values=_account(user))
+            super().delete_queryset(request, queryset)
+
+    def user_change_password(self, request, id, form_url=""):
+        if request.method != "POST":
+            return super().user_change_password(request, id, form_url)
+        with transaction.atomic():
+            before = self.get_object(request, unquote(id))
+            response = super().user_change_password(request, id, form_url)
+            after = User.objects.filter(pk=getattr(before, "pk", None)).first()
+            if after is not None and after.password != before.password:
+                audit_record(actor=request.user, action="user.password", target=after,
+                             usable=after.has_usable_password())
+        return response

@@ -1,7 +1,9 @@
 """Trainee import speed: the project's importer beside django-import-export's per-row import and a
-bare bulk_create of the same trainees, each measured in a process of its own, in one run.
+bare bulk_create of the same trainees, each measured in a process of its own, in one run. Then the
+imports into a session: enrolments (every trainee confirmed, three recorded steps each) and one day's
+attendance (four slots a trainee), which go through the same bulk services.
 
-    python tests/bench/bench_import.py [--rows 10000] [--big 100000]
+    python tests/bench/bench_import.py [--rows 10000] [--big 100000] [--session-rows 2000]
 
 Uses PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/hubportal_bench; the
 database is created and migrated when missing). Prints rows per second, the ratios, peak memory
@@ -102,6 +104,61 @@ def run_bulk_create(data: bytes):
     )
 
 
+SLOT_HOURS = (9, 11, 14, 16)  # the first day's timetable of the bench session
+
+
+def measure_session_imports(rows: int) -> dict:
+    """In this process: `rows` trainees and a session with four slots on its first day; time the
+    enrolment import that confirms them all, then the attendance import of that day."""
+    import datetime as dt
+
+    import django
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    django.setup()
+    from cohorts.imports import attendance_import, enrolments_import
+    from cohorts.models import CourseSession, SessionStatus, TimetableSlot
+    from curriculum.models import Course, CourseKind
+    from hubportal.tabular import read_table
+    from trainees.models import Country, Trainee
+
+    reset()  # takes the last run's enrolments and attendance with the trainees
+    country = Country.objects.get(code="GH")
+    emails = [f"trainee{i}@bench.example" for i in range(rows)]
+    Trainee.objects.bulk_create(Trainee(given_name=f"Given{i}", family_name="Family", email=email, country=country,
+                                        category="lmic_production") for i, email in enumerate(emails))
+    course, _created = Course.objects.get_or_create(code="BENCH",
+                                                    defaults={"title": "Bench", "kind": CourseKind.THEORY})
+    session, _created = CourseSession.objects.update_or_create(code="BENCH-IMPORT", defaults={
+        "course": course, "start_date": dt.date(2030, 7, 1), "end_date": dt.date(2030, 7, 5), "venue": "Bench",
+        "capacity": rows, "status": SessionStatus.RUNNING})
+    for hour in SLOT_HOURS:
+        TimetableSlot.objects.get_or_create(session=session, date=session.start_date, start_time=dt.time(hour),
+                                            defaults={"end_time": dt.time(hour, 50), "title": f"Slot {hour}"})
+
+    def as_csv(rows_: list[list[str]]) -> bytes:
+        out = io.StringIO()
+        csv.writer(out).writerows(rows_)
+        return out.getvalue().encode()
+
+    files = {
+        "enrolments": (enrolments_import, as_csv([["Email", "Status"]] + [[e, "confirmed"] for e in emails]), rows),
+        "attendance": (attendance_import, as_csv([["Email", "Date", "Attendance"]] +
+                                                 [[e, "2030-07-01", "P"] for e in emails]), rows * len(SLOT_HOURS)),
+    }
+    figures = {"rows": rows}
+    for kind, (importer, data, records) in files.items():
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            report = importer(actor=None, table=read_table(data), session=session, dry_run=False, file_name="bench.csv")
+            elapsed = time.perf_counter() - start
+        assert report.ok and report.created == records, report.summary()
+        figures[kind] = {"seconds": elapsed, "records": records, "queries": len(queries)}
+    figures["peak_mb"] = peak_rss_mb()
+    return figures
+
+
 def _queries(count: int) -> str:
     # Django keeps the last 9,000 queries of a connection: a count that reaches it is a floor.
     return f">={count}" if count >= 9000 else str(count)
@@ -130,8 +187,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--big", type=int, default=100_000, help="rows of the out-of-memory check (0: skip)")
-    parser.add_argument("--one", choices=RUNNERS, help=argparse.SUPPRESS)
+    parser.add_argument("--session-rows", type=int, default=2_000,
+                        help="trainees of the enrolment and attendance imports (0: skip)")
+    parser.add_argument("--one", choices=[*RUNNERS, "session"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one == "session":
+        print(json.dumps(measure_session_imports(args.session_rows)))
+        return
     if args.one:
         print(json.dumps(measure_one(args.one, args.rows)))
         return
@@ -150,6 +212,14 @@ def main():
         big = spawn(__file__, "--one", "ours", "--rows", str(args.big))
         print(f"  {args.big:,} rows: {big['seconds']:.1f} s, {big['rows'] / big['seconds']:,.0f} rows/s, "
               f"peak {big['peak_mb']:.0f} MB, {_queries(big['queries'])} queries")
+    if args.session_rows:
+        figures = spawn(__file__, "--one", "session", "--session-rows", str(args.session_rows))
+        print(f"Imports into a session of {args.session_rows:,} trainees (PostgreSQL), in a fresh process:")
+        for kind, label in (("enrolments", "enrolments, all confirmed"), ("attendance", "attendance, one day")):
+            r = figures[kind]
+            print(f"  {label:<28} {r['seconds']:8.2f} s  {r['records'] / r['seconds']:10,.0f} records/s  "
+                  f"{r['records']:>7,} records  {_queries(r['queries']):>7} queries")
+        print(f"  peak memory:       {figures['peak_mb']:.0f} MB")
 
 
 if __name__ == "__main__":
