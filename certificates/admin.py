@@ -9,7 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cohorts.admin import CourseSessionAdmin, EnrolmentAdmin
+from hubportal.access_admin import ScopedRelatedOnlyFilter
 from hubportal.admin import AdminView, AdminWrites, AuditedAdminMixin, ExtensibleAdmin
+from hubportal import access
+from hubportal.access import Action
 from hubportal.jobs.admin import JobAdmin, job_started
 from hubportal.jobs.models import JobStatus
 from hubportal.jobs.services import job_create
@@ -32,7 +35,8 @@ class CertificateAdmin(AuditedAdminMixin, ExtensibleAdmin):
     writes = AdminWrites()  # issued, revoked and rendered again by the actions' services only
     # The session's code stands for course and year: a course title in the list takes five lines a row.
     list_display = ["serial", "holder_name", "holder_native_name", "session", "status", "issued_at", "file"]
-    list_filter = ["status", "course", "year", "enrolment__session"]
+    # Only the sessions of the certificates listed: a coordinator's list names no other session.
+    list_filter = ["status", "course", "year", ("enrolment__session", ScopedRelatedOnlyFilter)]
     list_select_related = ["enrolment__session"]
     search_fields = ["serial", "holder_name", "holder_native_name", "enrolment__trainee__email"]
     date_hierarchy = "issued_at"
@@ -97,7 +101,8 @@ class CertificateAdmin(AuditedAdminMixin, ExtensibleAdmin):
 def country_report_view(job_admin, request):
     """Queue the report by country across all sessions, in the format asked for."""
     fmt = request.POST.get("format")
-    if request.method != "POST" or fmt not in REPORT_FORMATS or not job_admin.has_view_permission(request):
+    if (request.method != "POST" or fmt not in REPORT_FORMATS
+            or not access.can(request.user, Action.REPORT_ALL_SESSIONS)):
         raise PermissionDenied
     return job_started(job_admin, request, job_create(actor=request.user, kind=JobKind.COUNTRY_REPORT, format=fmt))
 

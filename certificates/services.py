@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 
 from cohorts.models import CourseSession, Enrolment
 from curriculum.models import Course
+from hubportal import access
+from hubportal.access import Action
 from hubportal.audit.services import audit_record, recorded_user
 from hubportal.jobs.models import Job
 from hubportal.jobs.registry import register
@@ -28,10 +30,14 @@ def certificates_issue(*, actor, session: CourseSession, enrolments: Iterable[En
     """Issue certificates to the session's eligible trainees (or those of `enrolments` that are),
     at once, and queue a job that renders their PDFs.
 
-    Raises ValidationError when none of them is eligible, naming why for each that is not.
-    Trainees who already hold a certificate are left as they are.
+    Raises PermissionDenied unless the session is the actor's (hub staff: every session; a
+    coordinator: theirs), ValidationError when none of them is eligible, naming why for each that
+    is not. Trainees who already hold a certificate are left as they are.
     """
     from cohorts.selectors import enrolment_list
+
+    if not access.may_act_on_session(actor, Action.ISSUE, session.pk):
+        raise PermissionDenied
 
     # Serial numbers are counted per course and year: lock the course so two batches never share one.
     course = Course.objects.select_for_update().get(pk=session.course_id)
@@ -79,8 +85,11 @@ def certificates_issue(*, actor, session: CourseSession, enrolments: Iterable[En
 def certificate_revoke(*, actor, certificate: Certificate, reason: str) -> Certificate:
     """Revoke a certificate: the verification page says so from now on.
 
-    Raises ValidationError without a reason, or when it is revoked already.
+    Raises PermissionDenied unless the actor may revoke it (hub staff), ValidationError without a
+    reason, or when it is revoked already.
     """
+    if not access.can(actor, Action.REVOKE, certificate):
+        raise PermissionDenied
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Say why the certificate is revoked."))

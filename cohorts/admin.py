@@ -5,6 +5,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from hubportal.access_admin import ScopedRelatedOnlyFilter
 from hubportal.admin import (
     AdminWrites,
     AuditedAdminMixin,
@@ -275,8 +276,8 @@ class EnrolmentAdmin(HubImportExportMixin, AuditedAdminMixin, ExtensibleAdmin):
         "trainee", "trainee_country", "session", "status", "nominated_by", "status_changed_at", "attendance",
     ]
     list_filter = [
-        "session", "status", "trainee__country__who_region", "trainee__category", "nominated_by",
-        ("trainee__country", admin.RelatedOnlyFieldListFilter),  # only the countries enrolled trainees come from
+        ("session", ScopedRelatedOnlyFilter), "status", "trainee__country__who_region", "trainee__category", "nominated_by",
+        ("trainee__country", ScopedRelatedOnlyFilter),  # only the countries enrolled trainees come from
     ]
     search_fields = ["trainee__family_name", "trainee__given_name", "trainee__native_name", "trainee__email",
                      "session__code"]
@@ -293,7 +294,7 @@ class EnrolmentAdmin(HubImportExportMixin, AuditedAdminMixin, ExtensibleAdmin):
     ]
 
     def get_queryset(self, request):
-        return self.with_extra_select_related(selectors.enrolment_list())
+        return self.with_extra_select_related(selectors.enrolment_list(actor=request.user))
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -352,7 +353,7 @@ TraineeAdmin.extend(
 class TimetableSlotAdmin(AuditedAdminMixin, ExtensibleAdmin):
     writes = SLOT_WRITES
     list_display = ["date", "start_time", "end_time", "title", "module", "session", "room", "faculty"]
-    list_filter = ["session", "module__course"]
+    list_filter = [("session", ScopedRelatedOnlyFilter), "module__course"]
     list_select_related = ["session", "module", "faculty"]
     search_fields = ["title", "module__title", "session__code", "faculty__name"]
     autocomplete_fields = ["session", "module", "faculty"]
@@ -383,7 +384,7 @@ class FacilityVisitAdmin(AuditedAdminMixin, ExtensibleAdmin):
                          delete=services.facility_visit_delete)
     form = FacilityVisitForm
     list_display = ["host", "site", "session", "starts_at", "ends_at", "capacity", "participant_count"]
-    list_filter = ["session"]
+    list_filter = [("session", ScopedRelatedOnlyFilter)]
     list_select_related = ["host", "session"]
     search_fields = ["host__name", "site", "session__code"]
     autocomplete_fields = ["session", "host", "participants"]
@@ -403,7 +404,8 @@ class AttendanceRecordAdmin(HubImportExportMixin, AuditedAdminMixin, ExtensibleA
     export_resource = AttendanceExportResource
     import_form_class = SessionImportForm
     list_display = ["trainee", "session", "occasion", "status", "marked_by", "marked_at"]
-    list_filter = ["status", "enrolment__session", "enrolment__trainee__country"]
+    list_filter = ["status", ("enrolment__session", ScopedRelatedOnlyFilter),
+                   ("enrolment__trainee__country", ScopedRelatedOnlyFilter)]
     list_select_related = [
         "enrolment__trainee", "enrolment__session", "slot", "visit__host", "marked_by",
     ]

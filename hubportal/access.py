@@ -31,6 +31,7 @@ class Action:
     IMPORT = "import"  # bring rows in from a file
     EXPORT = "export"
     REPORT = "report"  # attendance reports, certificate ZIPs
+    REPORT_ALL_SESSIONS = "report_all_sessions"  # the report by country across every session: hub staff
     ISSUE = "issue"  # issue certificates
     REVOKE = "revoke"  # revoke certificates
     RESUME = "resume"  # resume a stalled job

@@ -10,9 +10,12 @@ from django.db import models, transaction
 from django.forms import BaseInlineFormSet
 from django.urls import path
 
+from .access_admin import ScopedAdminMixin, ScopedInlineMixin
 
-class ReadOnlyAdminMixin:
-    """A record nobody edits in the admin (written by a command or a service): listed and shown only."""
+
+class ReadOnlyAdminMixin(ScopedAdminMixin):
+    """A record nobody edits in the admin (written by a command or a service): listed and shown only,
+    to those the access policy lets see it."""
 
     def has_add_permission(self, request):
         return False
@@ -39,7 +42,7 @@ class AdminView:
     name: str
 
 
-class ExtensibleAdmin(admin.ModelAdmin):
+class ExtensibleAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """The admin of a model, registered by the model's own app, to which apps above it in the import
     chain add what they own (an inline, an action, a column, a page, an importer) by calling
     `extend()` when their admin module is imported. Nobody unregisters and re-registers a subclass,
@@ -190,8 +193,9 @@ class AuditedInlineFormSet(BaseInlineFormSet):
         self.writes.call_delete(actor=self.actor, instance=obj)
 
 
-class AuditedInlineMixin:
-    """An inline whose rows are added, changed and deleted through `writes`."""
+class AuditedInlineMixin(ScopedInlineMixin):
+    """An inline whose rows are added, changed and deleted through `writes`, listing only the rows
+    the user may see."""
 
     formset = AuditedInlineFormSet
     writes = AdminWrites()

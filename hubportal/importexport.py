@@ -25,8 +25,10 @@ from import_export.formats.base_formats import Format
 from import_export.resources import Resource
 from import_export.tmp_storages import MediaStorage
 
+from hubportal import access
+from hubportal.access import Action
 from hubportal.exports import EXPORT_FORMATS
-from hubportal.importing import ImportReport, import_with_rows
+from hubportal.importing import ImportReport, Problem, import_with_rows
 from hubportal.jobs.models import Job, JobStatus
 from hubportal.jobs.registry import register
 from hubportal.jobs.services import job_create, job_finish
@@ -175,11 +177,30 @@ class ImporterResource(Resource):
         session = kwargs.get("session")
         if isinstance(session, int):
             session = CourseSession.objects.get(pk=session)
+        refusal = _session_refusal(kwargs.get("user"), session)
+        if refusal:
+            return ImportReport(dry_run=dry_run, problems=[Problem(1, "", refusal)])
         table = Table(dataset.headers, iter(dataset.rows), dataset.format, dataset.encoding, dataset.delimiter,
                       dataset.header_row)
         return import_with_rows(table, lambda table: self.importer(
             actor=kwargs.get("user"), table=table, dry_run=dry_run, file_name=kwargs.get("file_name") or "",
             session=session), dry_run=dry_run)
+
+
+def _session_refusal(actor, session) -> str:
+    """Why the actor may not import into this session (or without one), or "" when they may.
+
+    A coordinator imports into their own sessions only: a file brought in without a session, or
+    into another one, would reach people and records that are not theirs.
+    """
+    if access.is_hub_staff(actor):
+        return ""
+    if session is None:
+        return _("Choose one of your sessions: a coordinator imports into their own sessions only.")
+    if not access.may_act_on_session(actor, Action.IMPORT, session.pk):
+        return _("You do not coordinate %(session)s; import into one of your own sessions.") % {
+            "session": session.code}
+    return ""
 
 
 class HubImportExportMixin(ImportExportMixin):
@@ -202,6 +223,12 @@ class HubImportExportMixin(ImportExportMixin):
 
     def get_tmp_storage_class(self):
         return ExpiringUploadStorage
+
+    def create_import_form(self, request):
+        form = super().create_import_form(request)
+        if "session" in form.fields:
+            form.fields["session"].queryset = access.visible(request.user, form.fields["session"].queryset)
+        return form
 
     def get_confirm_form_initial(self, request, import_form):
         initial = super().get_confirm_form_initial(request, import_form)

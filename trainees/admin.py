@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from hubportal.access_admin import ScopedRelatedOnlyFilter
 from hubportal.admin import AdminWrites, AuditedAdminMixin, ExtensibleAdmin, ReadOnlyAdminMixin
 from hubportal.importexport import HubImportExportMixin, ImporterResource
 
@@ -71,7 +72,7 @@ class OrganisationAdmin(AuditedAdminMixin, ExtensibleAdmin):
                          delete=services.organisation_delete)
     list_display = ["name", "country", "kind", "trainee_count"]
     # Only the countries that have organisations: every ISO country exists.
-    list_filter = ["kind", "country__who_region", ("country", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["kind", "country__who_region", ("country", ScopedRelatedOnlyFilter)]
     list_select_related = ["country"]
     search_fields = ["name", "country__name"]
     autocomplete_fields = ["country"]
@@ -105,11 +106,11 @@ class TraineeAdmin(HubImportExportMixin, AuditedAdminMixin, ExtensibleAdmin):
     ]
     list_display_links = ["family_name", "given_name"]
     list_filter = [
-        "enrolments__session",
+        ("enrolments__session", ScopedRelatedOnlyFilter),
         "enrolments__status",
         "country__who_region",
         "category",
-        ("country", admin.RelatedOnlyFieldListFilter),  # only the countries trainees come from
+        ("country", ScopedRelatedOnlyFilter),  # only the countries trainees come from
     ]
     list_select_related = ["country", "organisation"]
     search_fields = ["family_name", "given_name", "native_name", "email", "organisation__name", "country__name"]

@@ -8,6 +8,9 @@ from django.utils.translation import ngettext
 
 from hubportal.admin import ExtensibleAdmin
 
+from hubportal import access
+from hubportal.access import Action
+
 from . import registry, services
 from .models import Job, JobStatus
 
@@ -58,6 +61,11 @@ class JobAdmin(ExtensibleAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"may_report_all_sessions": access.can(request.user, Action.REPORT_ALL_SESSIONS),
+                         **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

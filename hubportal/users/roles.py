@@ -19,14 +19,16 @@ _HUB_STAFF_MODELS = {
     "jobs": ["job"],
     "outbox": ["outboundemail"],
 }
+# Model permissions of the coordinators' role; hubportal.access narrows them to their own sessions.
 _COORDINATOR_PERMISSIONS = {
-    ("trainees", "trainee"): ["view", "add", "change"],
-    ("trainees", "organisation"): ["view", "add", "change"],
-    ("trainees", "country"): ["view"],
+    ("trainees", "trainee"): ["view", "add", "change"],  # add: the import (django-import-export asks for it)
     ("cohorts", "coursesession"): ["view"],
-    ("cohorts", "timetableslot"): ["view"],
+    ("cohorts", "timetableslot"): ["view", "add", "change"],
+    ("cohorts", "facilityvisit"): ["view", "add", "change"],
     ("cohorts", "enrolment"): ["view", "add", "change"],
     ("cohorts", "attendancerecord"): ["view", "add", "change"],
+    ("certificates", "certificate"): ["view"],
+    ("jobs", "job"): ["view"],
 }
 
 

@@ -77,10 +77,27 @@ def test_job_progress_is_for_staff_and_each_sees_their_own_jobs(client, staff_cl
     assert client.get(f"/jobs/{job.pk}/status/").status_code == 302  # to the admin login
 
 
-def test_coordinators_cannot_reach_certificates(client, coordinator):
+def test_coordinators_see_the_certificates_of_their_sessions_only(client, coordinator, july, hub_staff,
+                                                                  django_capture_on_commit_callbacks):
+    from hubportal.users.models import SessionAssignment
+
+    session, _good, _short = july
+    other, slots = ended_session(code="GXP-2022-10")
+    enrolment_attending(other, slots, 10)
+    with django_capture_on_commit_callbacks(execute=False):
+        certificates_issue(actor=hub_staff, session=session)
+        certificates_issue(actor=hub_staff, session=other)
+    SessionAssignment.objects.create(user=coordinator, session=other)
     client.force_login(coordinator)
-    assert client.get("/admin/certificates/certificate/").status_code == 403
-    assert client.get("/admin/jobs/job/").status_code == 403
+    page = client.get("/admin/certificates/certificate/").content.decode()
+    theirs = Certificate.objects.get(enrolment__session=other)
+    elsewhere = Certificate.objects.filter(enrolment__session=session).first()
+    assert theirs.serial in page and elsewhere.serial not in page
+    assert client.get(f"/admin/certificates/certificate/{theirs.pk}/change/").status_code == 200
+    assert client.get(f"/admin/certificates/certificate/{elsewhere.pk}/change/").status_code == 404
+    # Nor the report by country across every session.
+    assert "Report by country, all sessions:" not in client.get("/admin/jobs/job/").content.decode()
+    assert client.post("/admin/jobs/job/country-report/", {"format": "csv"}).status_code == 403
 
 
 def test_staff_queue_the_report_by_country_from_the_jobs_page(staff_client, django_capture_on_commit_callbacks):

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from cohorts.models import AttendanceRecord, Enrolment
+from hubportal.users.models import SessionAssignment
 from hubportal.importexport import ExpiringUploadStorage
 from trainees.models import Trainee
 
@@ -43,9 +44,9 @@ def ghana(db):
     return CountryFactory()
 
 
-def test_preview_shows_what_will_be_created_updated_and_left_alone_then_confirm_writes(client, coordinator):
+def test_preview_shows_what_will_be_created_updated_and_left_alone_then_confirm_writes(client, hub_staff):
     TraineeFactory(email="kofi@fda.test", given_name="Kofi", family_name="Boateng", organisation=None)
-    client.force_login(coordinator)
+    client.force_login(hub_staff)
 
     preview = upload(client, "/admin/trainees/trainee/import/", csv_bytes(ROWS, encoding="cp1252", delimiter=";"))
 
@@ -61,8 +62,8 @@ def test_preview_shows_what_will_be_created_updated_and_left_alone_then_confirm_
     assert uploads() == []  # the uploaded file is gone once used
 
 
-def test_a_file_with_problems_lists_them_by_row_and_column_and_cannot_be_confirmed(client, coordinator):
-    client.force_login(coordinator)
+def test_a_file_with_problems_lists_them_by_row_and_column_and_cannot_be_confirmed(client, hub_staff):
+    client.force_login(hub_staff)
     response = upload(client, "/admin/trainees/trainee/import/",
                       csv_bytes(ROWS + [["Bad", "Row", "nope", "Narnia", ""]]))
     page = response.content.decode()
@@ -81,8 +82,8 @@ def test_an_unreadable_file_is_refused_on_the_form(client, coordinator):
     assert uploads() == []
 
 
-def test_an_abandoned_preview_is_purged_after_its_time(client, coordinator, settings):
-    client.force_login(coordinator)
+def test_an_abandoned_preview_is_purged_after_its_time(client, hub_staff, settings):
+    client.force_login(hub_staff)
     upload(client, "/admin/trainees/trainee/import/", xlsx_bytes(ROWS), name="list.xlsx")
     assert len(uploads()) == 1  # waiting for the confirmation
 
@@ -97,6 +98,7 @@ def test_enrolments_and_attendance_import_into_the_chosen_session(client, coordi
     session = CourseSessionFactory(code="BDM-2022-07")
     TimetableSlotFactory(session=session, date=session.start_date)
     TraineeFactory(email="ama@fda.test")
+    SessionAssignment.objects.create(user=coordinator, session=session)  # theirs to import into
     client.force_login(coordinator)
 
     preview = upload(client, "/admin/cohorts/enrolment/import/", csv_bytes([["Email", "Status"], ["ama@fda.test", "selected"]]),
@@ -142,3 +144,20 @@ def test_coordinators_can_reach_nothing_else(client, coordinator, url):
 def test_a_trainee_can_neither_import_nor_export(client, trainee_user):
     client.force_login(trainee_user)
     assert client.get("/admin/trainees/trainee/import/").status_code == 302  # to the admin login
+
+
+def test_a_coordinator_imports_into_their_own_sessions_only(client, coordinator):
+    theirs, other = CourseSessionFactory(code="GXP-2022-10"), CourseSessionFactory(code="BDM-2022-07")
+    SessionAssignment.objects.create(user=coordinator, session=theirs)
+    TraineeFactory(email="ama@fda.test")
+    client.force_login(coordinator)
+    form = client.get("/admin/cohorts/enrolment/import/").content.decode()
+    assert "GXP-2022-10" in form and "BDM-2022-07" not in form  # only their sessions to choose from
+
+    refused = upload(client, "/admin/cohorts/enrolment/import/",
+                     csv_bytes([["Email", "Status"], ["ama@fda.test", "selected"]]), session=other.pk)
+    assert "Select a valid choice" in refused.content.decode()
+    without = upload(client, "/admin/trainees/trainee/import/", csv_bytes(ROWS))
+    assert "Choose one of your sessions: a coordinator imports into their own sessions only." in (
+        without.content.decode())
+    assert not Enrolment.objects.exists() and Trainee.objects.count() == 1

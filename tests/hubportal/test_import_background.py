@@ -47,8 +47,8 @@ def upload_in_background(client, content, capture):
 
 
 def test_a_large_file_is_checked_by_a_worker_then_confirmed_and_imported_whole(
-        client, coordinator, django_capture_on_commit_callbacks):
-    client.force_login(coordinator)
+        client, hub_staff, django_capture_on_commit_callbacks):
+    client.force_login(hub_staff)
     job, page_url = upload_in_background(client, csv_bytes(ROWS), django_capture_on_commit_callbacks)
     assert not Trainee.objects.exists()
     waiting = client.get(page_url).content.decode()
@@ -70,16 +70,16 @@ def test_a_large_file_is_checked_by_a_worker_then_confirmed_and_imported_whole(
     assert "Import finished: created 2, updated 0, unchanged 0, errors 0." in done
     assert set(Trainee.objects.values_list("email", flat=True)) == {"ama@fda.test", "chidi@nafdac.test"}
     assert uploads() == []  # the personal data in the upload is gone once imported
-    assert AuditEntry.objects.filter(action="trainees.import", actor=coordinator).count() == 1
+    assert AuditEntry.objects.filter(action="trainees.import", actor=hub_staff).count() == 1
     # The check cannot be confirmed a second time.
     again = client.post(page_url, follow=True)
     assert "cannot be imported from here" in again.content.decode()
     assert Job.objects.count() == 2
 
 
-def test_a_large_file_with_problems_lists_them_and_keeps_nothing(client, coordinator,
+def test_a_large_file_with_problems_lists_them_and_keeps_nothing(client, hub_staff,
                                                                   django_capture_on_commit_callbacks):
-    client.force_login(coordinator)
+    client.force_login(hub_staff)
     bad = ROWS + [["Bad", "Row", "nope", "Narnia", ""]]
     job, page_url = upload_in_background(client, csv_bytes(bad), django_capture_on_commit_callbacks)
     job_run(job.pk)
@@ -92,8 +92,8 @@ def test_a_large_file_with_problems_lists_them_and_keeps_nothing(client, coordin
     assert Job.objects.count() == 1  # nothing to confirm
 
 
-def test_a_large_file_with_only_a_header_is_an_error(client, coordinator, django_capture_on_commit_callbacks):
-    client.force_login(coordinator)
+def test_a_large_file_with_only_a_header_is_an_error(client, hub_staff, django_capture_on_commit_callbacks):
+    client.force_login(hub_staff)
     job, page_url = upload_in_background(client, csv_bytes([HEADER + ["Phone"] * 3]),
                                          django_capture_on_commit_callbacks)
     job_run(job.pk)
@@ -101,27 +101,27 @@ def test_a_large_file_with_only_a_header_is_an_error(client, coordinator, django
     assert "no data rows" in page and "Confirm import" not in page
 
 
-def test_someone_elses_import_page_answers_404(client, coordinator, hub_staff, django_capture_on_commit_callbacks):
-    client.force_login(coordinator)
+def test_someone_elses_import_page_answers_404(client, hub_staff, coordinator, django_capture_on_commit_callbacks):
+    client.force_login(hub_staff)
     job, page_url = upload_in_background(client, csv_bytes(ROWS), django_capture_on_commit_callbacks)
     job_run(job.pk)
-    client.force_login(hub_staff)
+    client.force_login(coordinator)
     assert client.get(page_url).status_code == 404
     assert client.post(page_url).status_code == 404
     assert Job.objects.count() == 1
 
 
-def test_a_small_file_is_still_previewed_in_the_request(client, coordinator, settings):
+def test_a_small_file_is_still_previewed_in_the_request(client, hub_staff, settings):
     settings.IMPORT_BACKGROUND_BYTES = 1024 * 1024
-    client.force_login(coordinator)
+    client.force_login(hub_staff)
     response = upload(client, IMPORT_URL, csv_bytes(ROWS))
     assert response.status_code == 200 and "2 to create" in response.content.decode()
     assert not Job.objects.exists()
 
 
-def test_a_small_file_with_only_a_header_is_refused_on_the_form(client, coordinator, settings):
+def test_a_small_file_with_only_a_header_is_refused_on_the_form(client, hub_staff, settings):
     settings.IMPORT_BACKGROUND_BYTES = 1024 * 1024
-    client.force_login(coordinator)
+    client.force_login(hub_staff)
     response = upload(client, IMPORT_URL, csv_bytes([HEADER]))
     assert "The file has no data rows, only its header: nothing to import." in response.content.decode()
     assert uploads() == [] and not Job.objects.exists()
