@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -10,16 +10,13 @@ from django.utils.translation import ngettext
 
 from cohorts.admin import CourseSessionAdmin, EnrolmentAdmin
 from hubportal.access_admin import ScopedRelatedOnlyFilter
-from hubportal.admin import AdminView, AdminWrites, AuditedAdminMixin, ExtensibleAdmin
-from hubportal import access
-from hubportal.access import Action
+from hubportal.admin import AdminWrites, AuditedAdminMixin, ExtensibleAdmin
 from hubportal.jobs.admin import JobAdmin, job_started
 from hubportal.jobs.models import JobStatus
 from hubportal.jobs.services import job_create
 
 from . import services
 from .models import Certificate, CertificateStatus, JobKind
-from .reports import FORMATS as REPORT_FORMATS
 from .selectors import enrolment_eligibility
 
 
@@ -95,16 +92,7 @@ class CertificateAdmin(AuditedAdminMixin, ExtensibleAdmin):
         return job_started(self, request, services.certificates_rerender(actor=request.user, certificates=queryset))
 
 
-# --- Jobs: the certificate jobs' results, and the report by country --------------------------------
-
-
-def country_report_view(job_admin, request):
-    """Queue the report by country across all sessions, in the format asked for."""
-    fmt = request.POST.get("format")
-    if (request.method != "POST" or fmt not in REPORT_FORMATS
-            or not access.can(request.user, Action.REPORT_ALL_SESSIONS)):
-        raise PermissionDenied
-    return job_started(job_admin, request, job_create(actor=request.user, kind=JobKind.COUNTRY_REPORT, format=fmt))
+# --- Jobs: where the certificate jobs' results are shown -------------------------------------------
 
 
 def certificates_link(job):
@@ -115,15 +103,14 @@ def certificates_link(job):
     return None
 
 
-# The jobs page's "Report by country" form (templates/admin/jobs/job/change_list.html) posts here.
-JobAdmin.extend(extra_views=[AdminView("country-report/", country_report_view, "country_report")],
-                result_links=[certificates_link])
+JobAdmin.extend(result_links=[certificates_link])
 
 
 # --- Sessions and enrolments: issuing, and who is eligible ---------------------------------------
 
 
-def _one_session(modeladmin, request, queryset):
+def one_session(modeladmin, request, queryset):
+    """The one session chosen for a session action, or None after asking the user to choose one."""
     if queryset.count() != 1:
         modeladmin.message_user(request, _("Choose one session."), messages.WARNING)
         return None
@@ -142,38 +129,20 @@ def _issue(modeladmin, request, session, enrolments=None):
 
 @admin.action(description=_("Issue certificates to everyone eligible"), permissions=["change"])
 def issue_certificates(modeladmin, request, queryset):
-    session = _one_session(modeladmin, request, queryset)
+    session = one_session(modeladmin, request, queryset)
     return None if session is None else _issue(modeladmin, request, session)
 
 
 @admin.action(description=_("Download all certificates as one ZIP"), permissions=["view"])
 def certificates_zip(modeladmin, request, queryset):
-    session = _one_session(modeladmin, request, queryset)
+    session = one_session(modeladmin, request, queryset)
     if session is None:
         return None
     return job_started(modeladmin, request, job_create(actor=request.user, kind=JobKind.CERTIFICATE_ZIP,
                                                        session=session))
 
 
-def _report_action(fmt: str, description):
-    def action(modeladmin, request, queryset):
-        session = _one_session(modeladmin, request, queryset)
-        if session is None:
-            return None
-        return job_started(modeladmin, request, job_create(actor=request.user, kind=JobKind.ATTENDANCE_REPORT,
-                                                           session=session, format=fmt))
-
-    action.__name__ = f"attendance_report_{fmt}"
-    return admin.action(description=description, permissions=["view"])(action)
-
-
-CourseSessionAdmin.extend(actions=[
-    issue_certificates,
-    certificates_zip,
-    _report_action("pdf", _("Attendance report (PDF)")),
-    _report_action("xlsx", _("Attendance report (XLSX)")),
-    _report_action("csv", _("Attendance report (CSV)")),
-])
+CourseSessionAdmin.extend(actions=[issue_certificates, certificates_zip])
 
 
 # Not named "certificate": the admin would show the reverse relation of that name instead.

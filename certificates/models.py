@@ -97,5 +97,3 @@ class JobKind(models.TextChoices):
 
     CERTIFICATES = "certificates", _("Certificates of a session")
     CERTIFICATE_ZIP = "certificate_zip", _("ZIP of a session's certificates")
-    ATTENDANCE_REPORT = "attendance_report", _("Attendance report of a session")
-    COUNTRY_REPORT = "country_report", _("Report by country across sessions")

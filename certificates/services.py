@@ -179,25 +179,3 @@ def _certificate_zip(job: Job) -> None:
                 job_progress(job, done)
     name = job.result.storage.save(f"jobs/{job.session.code}-certificates.zip", ContentFile(buffer.getvalue()))
     job_finish(job, result_name=name)
-
-
-@register(JobKind.ATTENDANCE_REPORT, JobKind.ATTENDANCE_REPORT.label)
-def _attendance_report(job: Job) -> None:
-    from django.core.files.base import ContentFile
-
-    from .reports import attendance_report
-
-    content, extension = attendance_report(job.session, job.params.get("format", "pdf"))
-    name = job.result.storage.save(f"jobs/{job.session.code}-attendance.{extension}", ContentFile(content))
-    job_finish(job, result_name=name)
-
-
-@register(JobKind.COUNTRY_REPORT, JobKind.COUNTRY_REPORT.label)
-def _country_report(job: Job) -> None:
-    from django.core.files.base import ContentFile
-
-    from .reports import country_report
-
-    content, extension = country_report(job.params.get("format", "xlsx"))
-    name = job.result.storage.save(f"jobs/countries.{extension}", ContentFile(content))
-    job_finish(job, result_name=name)

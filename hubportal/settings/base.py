@@ -33,7 +33,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "import_export",
-    # Ours, in the order imports flow: certificates -> cohorts -> curriculum / trainees.
+    # Ours, each after the apps it imports (imports flow reports -> certificates -> cohorts ->
+    # curriculum / trainees -> hubportal), so that an app's admin extends admins registered already.
     "hubportal.users",
     "hubportal.audit",
     "hubportal.jobs",
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "curriculum",
     "cohorts",
     "certificates",
+    "reports",
 ]
 
 MIDDLEWARE = [

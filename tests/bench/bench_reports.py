@@ -25,8 +25,8 @@ def measure(kind: str, rounds: int) -> dict:
     import django
 
     django.setup()
-    from certificates.reports import attendance_report, country_report
     from cohorts.models import CourseSession
+    from reports.builders import attendance_report, country_report
 
     report, fmt = kind.split()
 

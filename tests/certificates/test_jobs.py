@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from certificates.models import Certificate, JobKind
+from reports.services import ReportKind
 from hubportal.jobs.models import Job, JobStatus
 from certificates.services import certificates_issue, certificates_rerender
 from hubportal.jobs.services import JobBusy, job_create, job_run
@@ -157,7 +158,7 @@ def test_a_job_run_while_korean_is_active_writes_its_report_in_english(hub_staff
     from certificates.models import JobKind
     from hubportal.jobs.services import JobBusy, job_create, job_run
 
-    job = job_create(actor=hub_staff, kind=JobKind.COUNTRY_REPORT, enqueue=False, format="csv")
+    job = job_create(actor=hub_staff, kind=ReportKind.COUNTRY_REPORT, enqueue=False, format="csv")
     with translation.override("ko"):
         job_run(job.pk)
 

@@ -28,6 +28,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from certificates.models import CertificateStatus
+from certificates.pdf import html_to_pdf
+from certificates.rendering import native_name_language
 from cohorts.models import (
     SEAT_HOLDING_STATUSES,
     AttendanceRecord,
@@ -42,11 +45,7 @@ from hubportal.dates import date_range
 from hubportal.exports import SafeCSV, neutralise_formula
 from trainees.models import WhoRegion
 
-from .models import CertificateStatus
-from .pdf import html_to_pdf
-from .rendering import native_name_language
-
-TEMPLATE = "certificates/pdf/attendance_report.html"
+TEMPLATE = "reports/pdf/attendance_report.html"
 FORMATS = ("pdf", "xlsx", "csv")
 
 LETTERS = {

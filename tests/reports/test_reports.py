@@ -12,12 +12,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from certificates.models import Certificate, CertificateStatus, JobKind
-from hubportal.jobs.models import JobStatus
-from certificates.reports import attendance_report, country_report
-from hubportal.jobs.services import job_create, job_run
+from certificates.models import Certificate, CertificateStatus
 from cohorts.models import CourseSession, EnrolmentStatus
 from cohorts.services import attendance_mark, facility_visit_set_participants
+from hubportal.jobs.models import JobStatus
+from hubportal.jobs.services import job_create, job_run
+from reports.builders import attendance_report, country_report
+from reports.services import ReportKind
 from tests.trainees.factories import CountryFactory
 
 from ..cohorts.factories import CourseSessionFactory, EnrolmentFactory, FacilityVisitFactory, TimetableSlotFactory
@@ -261,7 +262,7 @@ def test_the_number_of_queries_does_not_grow_with_the_cohort(july, fmt, django_a
 
 
 def test_the_worker_saves_the_report_a_staff_member_asked_for(july, hub_staff):
-    job = job_create(actor=hub_staff, kind=JobKind.ATTENDANCE_REPORT, session=july, enqueue=False, format="xlsx")
+    job = job_create(actor=hub_staff, kind=ReportKind.ATTENDANCE_REPORT, session=july, enqueue=False, format="xlsx")
 
     job_run(job.pk)
 
