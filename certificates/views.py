@@ -6,6 +6,10 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from cohorts.selectors import enrolments_of_user
+from hubportal import access
+from hubportal.access import Action
+
 from .models import Certificate
 
 
@@ -43,11 +47,20 @@ def certificate_verify(request, code: str):
 @login_required
 @never_cache
 def certificate_download(request, code: str):
-    """The PDF, for its holder and for hub staff; a 404 for anyone else, who learns nothing."""
+    """The PDF, for whoever the access policy lets see the certificate; a 404 for anyone else, who learns nothing."""
     certificate = get_object_or_404(Certificate.objects.select_related("enrolment__trainee"), verification_code=code)
-    holder = certificate.enrolment.trainee.user_id == request.user.pk
-    staff = request.user.has_perm("certificates.view_certificate")
-    if not (holder or staff) or not certificate.pdf:
+    # Its holder, hub staff, the coordinator of its session: as the access policy says.
+    if not access.can(request.user, Action.VIEW, certificate) or not certificate.pdf:
         raise Http404
     return FileResponse(certificate.pdf.open("rb"), as_attachment=True, filename=f"{certificate.serial}.pdf",
                         content_type="application/pdf")
+
+
+def home(request):
+    """The portal's start page: a trainee's sessions, their attendance and their certificates.
+
+    Here, at the top of the import chain, because it reads enrolments and certificates."""
+    enrolments = (
+        enrolments_of_user(request.user).select_related("certificate") if request.user.is_authenticated else []
+    )
+    return render(request, "home.html", {"enrolments": enrolments})

@@ -9,10 +9,11 @@ import time
 from types import SimpleNamespace
 
 from django import forms
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -35,6 +36,7 @@ from hubportal.jobs.services import job_create, job_finish
 from hubportal.tabular import Table, UnreadableFile, read_table
 
 IMPORT_JOB = "import"
+SESSION_MODEL = "cohorts.CourseSession"  # what an import may be "into"
 
 
 class ExpiringUploadStorage(MediaStorage):
@@ -132,14 +134,17 @@ class ImportFileForm(ie_forms.ImportForm):
         return upload
 
 
+def _sessions():
+    """The course session model, by name: the import framework imports no app."""
+    return django_apps.get_model(SESSION_MODEL)
+
+
 class SessionImportForm(ImportFileForm):
     session = forms.ModelChoiceField(queryset=None, label=gettext_lazy("Session"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from cohorts.models import CourseSession
-
-        self.fields["session"].queryset = CourseSession.objects.order_by("-start_date")
+        self.fields["session"].queryset = _sessions().objects.order_by("-start_date")
 
 
 class OptionalSessionImportForm(SessionImportForm):
@@ -172,11 +177,9 @@ class ImporterResource(Resource):
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
                     collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs):
-        from cohorts.models import CourseSession
-
         session = kwargs.get("session")
         if isinstance(session, int):
-            session = CourseSession.objects.get(pk=session)
+            session = _sessions().objects.get(pk=session)
         refusal = _session_refusal(kwargs.get("user"), session)
         if refusal:
             return ImportReport(dry_run=dry_run, problems=[Problem(1, "", refusal)])
@@ -326,12 +329,12 @@ class HubImportExportMixin(ImportExportMixin):
 
     def import_job_view(self, request, job_id: int):
         """A background import: its progress, then what the check found (confirm it here), then
-        what was written. Only the person who uploaded the file sees it (and superusers)."""
+        what was written. Whoever the access policy shows the job to (hub staff; the coordinator of
+        the session it imports into) sees it; anyone else gets a 404."""
         if not self.has_import_permission(request):
             raise PermissionDenied
-        job = get_object_or_404(Job, pk=job_id, kind=IMPORT_JOB, params__admin=".".join(self.get_model_info()))
-        if job.requested_by_id != request.user.pk and not request.user.is_superuser:
-            raise Http404
+        job = get_object_or_404(access.visible(request.user, Job.objects.all()), pk=job_id, kind=IMPORT_JOB,
+                                params__admin=".".join(self.get_model_info()))
         outcome = job.outcome or {}
         can_confirm = (job.params.get("stage") == "check" and job.status == JobStatus.DONE and outcome.get("ok")
                        and not outcome.get("confirmed"))

@@ -9,7 +9,6 @@ admin.site.site_title = _("HubPortal")
 admin.site.index_title = _("Programme administration")
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("health/worker/", views.worker_health, name="worker_health"),
     path("accounts/", include("allauth.urls")),

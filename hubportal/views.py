@@ -4,19 +4,9 @@ from celery.exceptions import TimeoutError as CeleryTimeout
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from cohorts.selectors import enrolments_of_user
-
 from .tasks import health_check
-
-
-def home(request):
-    enrolments = (
-        enrolments_of_user(request.user).select_related("certificate") if request.user.is_authenticated else []
-    )
-    return render(request, "home.html", {"enrolments": enrolments})
 
 
 @never_cache

@@ -3,17 +3,15 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 
+from hubportal import access
+
 from .models import Job
 
 
 def _visible_job(request, pk: int) -> Job:
-    """The job, if this user may follow it (their own; a superuser's, anyone's); 404 otherwise."""
-    job = get_object_or_404(Job, pk=pk)
-    if not request.user.has_perm("jobs.view_job"):
-        raise Http404
-    if not request.user.is_superuser and job.requested_by_id != request.user.pk:
-        raise Http404
-    return job
+    """The job, if the access policy lets this user see it (hub staff: every job; a coordinator:
+    their sessions' jobs); 404 otherwise."""
+    return get_object_or_404(access.visible(request.user, Job.objects.all()), pk=pk)
 
 
 @staff_member_required

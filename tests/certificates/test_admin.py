@@ -61,7 +61,7 @@ def test_revoking_asks_for_a_reason_then_revokes(staff_client, july, hub_staff, 
     assert certificate.status == CertificateStatus.REVOKED
 
 
-def test_job_progress_is_for_staff_and_each_sees_their_own_jobs(client, staff_client, july, hub_staff, role_groups,
+def test_job_progress_is_for_hub_staff_and_the_sessions_coordinator_only(client, staff_client, july, hub_staff, role_groups,
                                                                  django_capture_on_commit_callbacks):
     session, _good, _short = july
     with django_capture_on_commit_callbacks(execute=False):
@@ -70,8 +70,13 @@ def test_job_progress_is_for_staff_and_each_sees_their_own_jobs(client, staff_cl
     assert status == {"status": "queued", "status_display": "Queued", "done": 0, "total": 2, "percent": 0,
                       "error": "", "stalled": False, "has_result": False}
 
+    # Hub staff follow every job, whoever asked for it (one access policy for the whole hub).
     other = _user("other-staff@hub.test", groups=[role_groups["Hub staff"]], is_staff=True)
     client.force_login(other)
+    assert f"/jobs/{job.pk}/status/" in client.get("/admin/jobs/job/").content.decode()
+    # A coordinator of another session does not learn the job exists.
+    elsewhere = _user("elsewhere@hub.test", groups=[role_groups["Coordinators"]], is_staff=True)
+    client.force_login(elsewhere)
     assert f"/jobs/{job.pk}/status/" not in client.get("/admin/jobs/job/").content.decode()
     assert client.get(f"/jobs/{job.pk}/status/").status_code == 404
     client.force_login(_user("someone@hub.test"))
