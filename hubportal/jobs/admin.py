@@ -6,10 +6,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from hubportal.admin import ExtensibleAdmin
-
 from hubportal import access
 from hubportal.access import Action
+from hubportal.admin import AdminWrites, AuditedAdminMixin, ExtensibleAdmin
 
 from . import registry, services
 from .models import Job, JobStatus
@@ -40,7 +39,7 @@ class KindFilter(admin.SimpleListFilter):
 
 
 @admin.register(Job)
-class JobAdmin(ExtensibleAdmin):
+class JobAdmin(AuditedAdminMixin, ExtensibleAdmin):
     extensible_lists = ExtensibleAdmin.extensible_lists | {"result_links"}
     # Apps that run jobs say where what a finished job made is shown: result_link(job) -> link or None.
     result_links = ()
@@ -51,6 +50,7 @@ class JobAdmin(ExtensibleAdmin):
                        "created_at", "started_at", "heartbeat_at", "finished_at", "download"]
     fields = readonly_fields
     actions = ["resume"]
+    writes = AdminWrites("job", delete=services.job_delete)
 
     class Media:
         js = ["jobs/job-progress.js"]
@@ -61,6 +61,11 @@ class JobAdmin(ExtensibleAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # A job at work is not deleted from under its worker (a stalled one may be).
+        at_work = obj is not None and obj.status in (JobStatus.QUEUED, JobStatus.RUNNING) and not obj.is_stalled
+        return not at_work and super().has_delete_permission(request, obj)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {"may_report_all_sessions": access.can(request.user, Action.REPORT_ALL_SESSIONS),

@@ -52,6 +52,20 @@ def job_resume(*, actor, job: Job) -> Job:
     return job
 
 
+@transaction.atomic
+def job_delete(*, actor, job: Job) -> None:
+    """Delete a job's record and the file it made, audited. Raises ValidationError while it is
+    queued or running (a worker would look for it), unless it is stalled."""
+    if job.status in (JobStatus.QUEUED, JobStatus.RUNNING) and not job.is_stalled:
+        raise ValidationError(_("%(job)s is still at work; delete it once it is done or has failed.") % {"job": job})
+    audit_record(actor=actor, action="job.delete", target=job, kind=job.kind, status=job.status,
+                 session=job.session.code if job.session_id else "", result=job.result.name or "")
+    if job.result:
+        name, storage = job.result.name, job.result.storage
+        transaction.on_commit(lambda: storage.delete(name))
+    job.delete()
+
+
 def _stale_before():
     return timezone.now() - timedelta(seconds=settings.JOB_STALL_SECONDS)
 

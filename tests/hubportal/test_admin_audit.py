@@ -447,3 +447,32 @@ def test_accounts_created_changed_and_deleted_in_the_admin_are_audited_without_p
     entry = assert_entry("user.delete", actor=superuser, model=User, pk=user.pk)
     assert entry.data["values"]["email"] == "new.staff@hub.test"
     assert all("password" not in str(e.data) for e in AuditEntry.objects.all())
+
+
+def test_deleting_a_finished_job_is_audited_and_takes_its_file_and_a_job_at_work_stays(
+        admin_client, hub_staff, django_capture_on_commit_callbacks, settings):
+    from django.core.files.base import ContentFile
+
+    from hubportal.jobs.models import Job, JobStatus
+    from hubportal.jobs.services import job_create
+
+    with django_capture_on_commit_callbacks(execute=False):
+        done = job_create(actor=hub_staff, kind="country_report", format="csv")
+        running = job_create(actor=hub_staff, kind="country_report", format="csv")
+    done.result.save("countries.csv", ContentFile(b"Country\n"), save=False)
+    Job.objects.filter(pk=done.pk).update(status=JobStatus.DONE, result=done.result.name)
+    Job.objects.filter(pk=running.pk).update(status=JobStatus.RUNNING, heartbeat_at=timezone.now())
+    stored = settings.MEDIA_ROOT / done.result.name
+    assert stored.exists()
+
+    assert admin_client.get(f"/admin/jobs/job/{running.pk}/delete/").status_code == 403
+    both = admin_client.post("/admin/jobs/job/", {"action": "delete_selected", "post": "yes",
+                                                  "_selected_action": [done.pk, running.pk]})
+    assert both.status_code == 403
+    assert Job.objects.count() == 2  # a selection holding a job at work is deleted not at all
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(f"/admin/jobs/job/{done.pk}/delete/", {"post": "yes"})
+    assert list(Job.objects.values_list("pk", flat=True)) == [running.pk]
+    entry = AuditEntry.objects.get(action="job.delete")
+    assert (entry.target_id, entry.data["kind"], entry.data["status"]) == (str(done.pk), "country_report", "done")
+    assert not stored.exists()
