@@ -19,6 +19,7 @@ from django.db import transaction
 
 from curriculum.models import Course, FacultyMember, Module
 from hubportal.users.roles import Role, roles_sync
+from hubportal.users.services import coordinator_grant
 from trainees.models import Country, OrganisationKind, Trainee, TraineeCategory
 from trainees.services import normalise_email, organisation_get_or_create, trainee_create, trainee_update
 
@@ -108,11 +109,12 @@ JULY_VISITS = [
     ("GC Biopharma", "Ochang plant, Cheongju", dt.datetime(2022, 7, 28, 8, 30), dt.datetime(2022, 7, 28, 17, 30), 80),
 ]
 
+DEMO_COORDINATOR = "coordinator@hub.example"
 DEMO_ACCOUNTS = [
     # (email, name, role, is_superuser)
     ("admin@hub.example", "Hub administrator", None, True),
     ("staff@hub.example", "Hub staff (IVI)", Role.HUB_STAFF, False),
-    ("coordinator@hub.example", "Nominations coordinator", Role.COORDINATORS, False),
+    (DEMO_COORDINATOR, "Nominations coordinator", Role.COORDINATORS, False),
 ]
 
 # Invented lecturers; the timetable's module slots take them in turn.
@@ -204,6 +206,11 @@ def demo_hub_seed() -> SeedReport:
         _complete(actor, october)
     login_trainee = next(t for person, t in zip(people, trainees) if person.demo_login)
     _seed_trainee_login(actor, login_trainee, groups, report)
+    # The demo coordinator looks after the July course: with the access policy, a coordinator with
+    # no session would see nothing at all.
+    coordinator_grant(actor=actor, email=DEMO_COORDINATOR, session=july)
+    report.logins = [(role, f"{email}  (coordinates {july.code})" if email == DEMO_COORDINATOR else email)
+                     for role, email in report.logins]
     return report
 
 

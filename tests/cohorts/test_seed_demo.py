@@ -146,3 +146,12 @@ def test_running_the_seed_again_changes_nothing(seeded):
     assert "nothing changed" in out.getvalue()
     assert _row_counts() == before
     assert list(july.enrolments.order_by("pk").values_list("pk", "status", "status_changed_at")) == statuses_before
+
+
+def test_the_demo_coordinator_looks_after_the_july_course_and_sees_its_trainees(seeded, client):
+    assert "coordinator@hub.example  (coordinates BDM-2022-07)" in seeded
+    client.login(email="coordinator@hub.example", password="hubportal-demo")
+    listed = client.get("/admin/trainees/trainee/").context["cl"].result_count
+    assert listed == Trainee.objects.filter(enrolments__session__code="BDM-2022-07").count() == 150
+    october_only = CourseSession.objects.get(code="GXP-2022-10")
+    assert client.get(f"/admin/cohorts/coursesession/{october_only.pk}/change/").status_code == 404
