@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
@@ -36,8 +36,7 @@ def certificates_issue(*, actor, session: CourseSession, enrolments: Iterable[En
     """
     from cohorts.selectors import enrolment_list
 
-    if not access.may_act_on_session(actor, Action.ISSUE, session.pk):
-        raise PermissionDenied
+    access.require_session(actor, Action.ISSUE, session)
 
     # Serial numbers are counted per course and year: lock the course so two batches never share one.
     course = Course.objects.select_for_update().get(pk=session.course_id)
@@ -88,8 +87,7 @@ def certificate_revoke(*, actor, certificate: Certificate, reason: str) -> Certi
     Raises PermissionDenied unless the actor may revoke it (hub staff), ValidationError without a
     reason, or when it is revoked already.
     """
-    if not access.can(actor, Action.REVOKE, certificate):
-        raise PermissionDenied
+    access.require(actor, Action.REVOKE, certificate)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Say why the certificate is revoked."))
@@ -107,7 +105,9 @@ def certificate_revoke(*, actor, certificate: Certificate, reason: str) -> Certi
 @transaction.atomic
 def certificates_rerender(*, actor, certificates: Iterable[Certificate]) -> Job:
     """Render the PDFs of these certificates again (after a template change), keeping their serial
-    numbers and verification codes. Raises ValidationError for an empty selection."""
+    numbers and verification codes. Raises PermissionDenied unless the actor is hub staff,
+    ValidationError for an empty selection."""
+    access.require(actor, Action.CHANGE, Certificate)
     ids = sorted(c.pk for c in certificates)
     if not ids:
         raise ValidationError(_("Choose the certificates to render again."))

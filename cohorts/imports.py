@@ -167,7 +167,7 @@ def trainees_import_into_session(*, actor, table: Table, session: CourseSession 
     if session is None:
         return trainees_import(actor=actor, table=table, dry_run=dry_run, file_name=file_name)
     with transaction.atomic():
-        report = trainees_import(actor=actor, table=table, dry_run=dry_run, file_name=file_name)
+        report = trainees_import(actor=actor, table=table, dry_run=dry_run, file_name=file_name, session=session)
         report.problems += _session_problem(session)
         if report.problems:
             transaction.set_rollback(True)

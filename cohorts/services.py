@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hubportal import access
 from hubportal.audit.services import audit_record, model_create, model_delete, model_update, recorded_user
 from hubportal.importing import Action, bulk_update_rows
 from trainees.models import Trainee
@@ -45,9 +46,10 @@ def _label(choices, value) -> str:
 def session_change_status(*, actor, session: CourseSession, to_status: str) -> CourseSession:
     """Move a session along planned -> open for nominations -> running -> closed.
 
-    Raises ValidationError for a move that is not on that path (a closed session may be reopened
-    as running, to correct attendance).
+    Raises PermissionDenied unless the actor is hub staff, ValidationError for a move that is not
+    on that path (a closed session may be reopened as running, to correct attendance).
     """
+    access.require(actor, access.Action.CHANGE, session)
     session = CourseSession.objects.select_for_update().get(pk=session.pk)
     if to_status == session.status:
         return session
@@ -132,8 +134,11 @@ def trainee_enroll(
 ) -> Enrolment:
     """Nominate a trainee for a session.
 
-    Raises ValidationError when the trainee is already enrolled in it or the session is closed.
+    Raises PermissionDenied unless the session is the actor's (hub staff: every session; a
+    coordinator: theirs), ValidationError when the trainee is already enrolled in it or the session
+    is closed.
     """
+    access.require_session(actor, access.Action.ADD, session)
     session_check_takes_nominations(session)
     if Enrolment.objects.filter(trainee=trainee, session=session).exists():
         raise ValidationError(
@@ -164,8 +169,11 @@ def enrolment_change_status(*, actor, enrolment: Enrolment, to_status: str, note
     """Move an enrolment one step along its path (nominated -> selected -> confirmed -> attended ->
     completed, or to withdrawn / no-show where allowed).
 
-    Raises ValidationError for a move off that path, or a confirmation beyond the session's capacity.
+    Raises PermissionDenied unless the enrolment is the actor's (hub staff: every one; a coordinator:
+    their sessions'), ValidationError for a move off that path, or a confirmation beyond the
+    session's capacity.
     """
+    access.require(actor, access.Action.CHANGE, enrolment)
     # Lock the session row first: two staff confirming the last seat at once must not both succeed.
     session = CourseSession.objects.select_for_update().get(pk=enrolment.session_id)
     enrolment = Enrolment.objects.select_for_update().select_related("trainee").get(pk=enrolment.pk)
@@ -196,9 +204,11 @@ def enrolment_advance_to(*, actor, enrolment: Enrolment, to_status: str) -> Enro
     """Take an enrolment to a status as an import does: walking forward along the main path one
     recorded step at a time, or by one allowed move (withdrawn, no-show); nothing when it is there.
 
-    Raises ValidationError when the status cannot be reached from the current one (a move back,
-    out of a final status), or a step would confirm beyond the session's capacity.
+    Raises PermissionDenied unless the enrolment is the actor's (as enrolment_change_status),
+    ValidationError when the status cannot be reached from the current one (a move back, out of a
+    final status), or a step would confirm beyond the session's capacity.
     """
+    access.require(actor, access.Action.CHANGE, enrolment)
     steps = enrolment_steps(enrolment.status, to_status)
     if steps is None:
         raise ValidationError(
@@ -234,9 +244,11 @@ def facility_visit_participant_problems(
 def facility_visit_set_participants(*, actor, visit: FacilityVisit, enrolments: Iterable[Enrolment]) -> FacilityVisit:
     """Make exactly these enrolments the visit's participants.
 
-    Raises ValidationError, changing nothing, when an enrolment belongs to another session, has
-    withdrawn or not shown up, or when there are more of them than the visit's capacity.
+    Raises PermissionDenied unless the visit is the actor's (hub staff: every one; a coordinator:
+    their sessions'), ValidationError, changing nothing, when an enrolment belongs to another
+    session, has withdrawn or not shown up, or when there are more of them than the visit's capacity.
     """
+    access.require(actor, access.Action.CHANGE, visit)
     visit = FacilityVisit.objects.select_for_update().get(pk=visit.pk)
     enrolments = list(enrolments)
     problems = facility_visit_participant_problems(
@@ -325,13 +337,16 @@ def attendance_mark(
     """Record attendance at one slot or one visit: `statuses` maps enrolment ids to a status.
 
     Creates or updates one record per enrolment in a constant number of queries and returns the
-    counts {"created": n, "updated": n, "unchanged": n}. Raises ValidationError, writing nothing,
-    when neither or both of slot and visit are given, a status is unknown, an enrolment is not in
-    the session, or a visit is marked for someone who does not take part in it.
+    counts {"created": n, "updated": n, "unchanged": n}. Raises PermissionDenied unless the slot's
+    or visit's session is the actor's (hub staff: every session; a coordinator: theirs), and
+    ValidationError, writing nothing, when neither or both of slot and visit are given, a status is
+    unknown, an enrolment is not in the session, or a visit is marked for someone who does not take
+    part in it.
     """
     if (slot is None) == (visit is None):
         raise ValidationError(_("Mark attendance for one timetable slot or one visit."))
     occasion = slot or visit
+    access.require_session(actor, access.Action.CHANGE, occasion.session_id)
     enrolment_ids = set(statuses)
     marks = [(enrolment_id, slot, visit, status) for enrolment_id, status in statuses.items()]
     problems = _attendance_problems(
@@ -417,7 +432,11 @@ def enrolments_import_rows(
     Problems, returned with nothing written: a closed session; a status the enrolment cannot reach
     from its own; more seats held than the session's capacity, also when confirmations elsewhere fill
     it while this is written. With `dry_run`, nothing is written either.
+
+    Raises PermissionDenied unless the session is the actor's (hub staff: every session; a
+    coordinator: theirs), checked once for the whole file.
     """
+    access.require_session(actor, access.Action.IMPORT, session)
     result = BulkResult()
     try:
         session_check_takes_imports(session)
@@ -500,8 +519,11 @@ def enrolments_nominate_many(
     """Nominate for a session those of these trainees not enrolled in it yet, as trainee_enroll
     does one; returns the new enrolments.
 
-    Raises ValidationError, writing nothing, when the session is closed.
+    Raises PermissionDenied unless the session is the actor's (hub staff: every session; a
+    coordinator: theirs), checked once for all of them, and ValidationError, writing nothing, when
+    the session is closed.
     """
+    access.require_session(actor, access.Action.IMPORT, session)
     session_check_takes_imports(session)
     trainees = list(trainees)
     enrolled = set(Enrolment.objects.filter(session=session, trainee__in=trainees).values_list("trainee_id", flat=True))
@@ -540,7 +562,14 @@ def attendance_mark_many(
     Problems, returned with nothing written: those attendance_mark refuses (a status that is not
     one, an enrolment of another session, a visit the trainee does not take part in). With
     `dry_run`, nothing is written either.
+
+    Raises PermissionDenied unless the session is the actor's (hub staff: every session; a
+    coordinator: theirs), checked once for the whole file; the marks' enrolments, slots and visits
+    must be of that session (a problem otherwise).
     """
+    # Once for the session and each other session the marks' slots and visits name: no query.
+    for session_id in {session.pk} | {(mark.slot or mark.visit).session_id for mark in marks}:
+        access.require_session(actor, access.Action.IMPORT, session_id)
     result = BulkResult()
     triples = [(mark.enrolment.pk, mark.slot, mark.visit, mark.status) for mark in marks]
     visit_ids = {mark.visit.pk for mark in marks if mark.visit is not None}
@@ -590,9 +619,11 @@ def session_create(
     """Add a session of a course: planned, unless it is recorded in another status from the start
     (a session that ran before the portal, entered as closed).
 
-    Raises ValidationError for a code in use or not in the BDM-2022-07 shape, an end before the
-    start, a capacity below one or a completion threshold outside 1-100%.
+    Raises PermissionDenied unless the actor is hub staff, ValidationError for a code in use or not
+    in the BDM-2022-07 shape, an end before the start, a capacity below one or a completion
+    threshold outside 1-100%.
     """
+    access.require(actor, access.Action.ADD, CourseSession)
     session = CourseSession(code=code, course=course, start_date=start_date, end_date=end_date, venue=venue,
                             capacity=capacity, completion_threshold=completion_threshold, status=status)
     return model_create(actor=actor, instance=session, action="session.create")
@@ -603,16 +634,19 @@ def session_update(*, actor, session: CourseSession, **changes) -> CourseSession
     """Change a session's code, course, dates, venue, capacity or completion threshold; records
     what changed from what to what.
 
-    Raises ValidationError as session_create does, and TypeError for its status, which moves
-    only by session_change_status.
+    Raises PermissionDenied unless the actor is hub staff, ValidationError as session_create does,
+    and TypeError for its status, which moves only by session_change_status.
     """
+    access.require(actor, access.Action.CHANGE, session)
     return model_update(actor=actor, instance=session, changes=changes, action="session.update",
                         updatable=_SESSION_FIELDS)
 
 
 @transaction.atomic
 def session_delete(*, actor, session: CourseSession) -> None:
-    """Delete a session with its timetable and visits. Raises ProtectedError while it has enrolments."""
+    """Delete a session with its timetable and visits. Raises PermissionDenied unless the actor is
+    hub staff, ProtectedError while it has enrolments."""
+    access.require(actor, access.Action.DELETE, session)
     model_delete(actor=actor, instance=session, action="session.delete")
 
 
@@ -631,9 +665,11 @@ def timetable_slot_create(
 ) -> TimetableSlot:
     """Add a block to a session's timetable.
 
-    Raises ValidationError for a date outside the session, an end before the start, a module of
-    another course, or a start time the session's day has already.
+    Raises PermissionDenied unless the session is the actor's (hub staff: every session; a
+    coordinator: theirs), ValidationError for a date outside the session, an end before the start,
+    a module of another course, or a start time the session's day has already.
     """
+    access.require_session(actor, access.Action.ADD, session)
     slot = TimetableSlot(session=session, date=date, start_time=start_time, end_time=end_time, title=title,
                          module=module, room=room, faculty=faculty)
     return model_create(actor=actor, instance=slot, action="timetable_slot.create")
@@ -643,15 +679,22 @@ def timetable_slot_create(
 def timetable_slot_update(*, actor, slot: TimetableSlot, **changes) -> TimetableSlot:
     """Change a timetable slot; records what changed from what to what.
 
-    Raises ValidationError as timetable_slot_create does, TypeError for a field that is not a slot's.
+    Raises PermissionDenied unless the slot is the actor's, and so is the session it is moved to
+    (hub staff: every one; a coordinator: their sessions'), ValidationError as timetable_slot_create
+    does, TypeError for a field that is not a slot's.
     """
+    access.require(actor, access.Action.CHANGE, slot)
+    if "session" in changes:
+        access.require_session(actor, access.Action.CHANGE, changes["session"])
     return model_update(actor=actor, instance=slot, changes=changes, action="timetable_slot.update",
                         updatable={"session", "date", "start_time", "end_time", "module", "title", "room", "faculty"})
 
 
 @transaction.atomic
 def timetable_slot_delete(*, actor, slot: TimetableSlot) -> None:
-    """Delete a timetable slot and the attendance marked for it (counted in the audit entry)."""
+    """Delete a timetable slot and the attendance marked for it (counted in the audit entry).
+    Raises PermissionDenied unless the actor is hub staff."""
+    access.require(actor, access.Action.DELETE, slot)
     model_delete(actor=actor, instance=slot, action="timetable_slot.delete")
 
 
@@ -659,9 +702,11 @@ def timetable_slot_delete(*, actor, slot: TimetableSlot) -> None:
 def enrolment_update(*, actor, enrolment: Enrolment, **changes) -> Enrolment:
     """Correct who nominated a trainee; records what changed from what to what.
 
-    Raises TypeError for any other field: the status moves by enrolment_change_status, and the
-    trainee and session make the enrolment what it is.
+    Raises PermissionDenied unless the enrolment is the actor's (hub staff: every one; a
+    coordinator: their sessions'), TypeError for any other field: the status moves by
+    enrolment_change_status, and the trainee and session make the enrolment what it is.
     """
+    access.require(actor, access.Action.CHANGE, enrolment)
     if "nominating_body_name" in changes:
         changes["nominating_body_name"] = (changes["nominating_body_name"] or "").strip()
     return model_update(actor=actor, instance=enrolment, changes=changes, action="enrolment.update",
@@ -685,9 +730,11 @@ def facility_visit_create(
 ) -> FacilityVisit:
     """Add a facility visit to a session, with its participants (through facility_visit_set_participants).
 
-    Raises ValidationError, writing nothing, for an end before the start, a capacity below one, or
-    participants that facility_visit_set_participants refuses.
+    Raises PermissionDenied unless the session is the actor's (hub staff: every session; a
+    coordinator: theirs), ValidationError, writing nothing, for an end before the start, a capacity
+    below one, or participants that facility_visit_set_participants refuses.
     """
+    access.require_session(actor, access.Action.ADD, session)
     visit = FacilityVisit(session=session, host=host, site=site, starts_at=starts_at, ends_at=ends_at,
                           capacity=capacity)
     visit = model_create(actor=actor, instance=visit, action="visit.create")
@@ -703,9 +750,14 @@ def facility_visit_update(
 ) -> FacilityVisit:
     """Change a visit's session, host, site, times or capacity, and (when given) its participants.
 
-    Raises ValidationError, writing nothing, when the participants (new, or those it has) would
-    not fit the changed visit: another session, withdrawn, or more than its capacity.
+    Raises PermissionDenied unless the visit is the actor's, and so is the session it is moved to
+    (hub staff: every one; a coordinator: their sessions'), ValidationError, writing nothing, when
+    the participants (new, or those it has) would not fit the changed visit: another session,
+    withdrawn, or more than its capacity.
     """
+    access.require(actor, access.Action.CHANGE, visit)
+    if "session" in changes:
+        access.require_session(actor, access.Action.CHANGE, changes["session"])
     visit = model_update(actor=actor, instance=visit, changes=changes, action="visit.update", updatable=_VISIT_FIELDS)
     if participants is not None:
         facility_visit_set_participants(actor=actor, visit=visit, enrolments=participants)
@@ -720,11 +772,15 @@ def facility_visit_update(
 
 @transaction.atomic
 def facility_visit_delete(*, actor, visit: FacilityVisit) -> None:
-    """Delete a visit, its list of participants and the attendance marked for it."""
+    """Delete a visit, its list of participants and the attendance marked for it. Raises
+    PermissionDenied unless the actor is hub staff."""
+    access.require(actor, access.Action.DELETE, visit)
     model_delete(actor=actor, instance=visit, action="visit.delete")
 
 
 @transaction.atomic
 def attendance_record_delete(*, actor, record: AttendanceRecord) -> None:
-    """Delete one trainee's attendance at one slot or visit: it counts as not marked again."""
+    """Delete one trainee's attendance at one slot or visit: it counts as not marked again. Raises
+    PermissionDenied unless the actor is hub staff."""
+    access.require(actor, access.Action.DELETE, record)
     model_delete(actor=actor, instance=record, action="attendance.delete")

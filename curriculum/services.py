@@ -1,9 +1,11 @@
-"""Writes on courses, their modules and the faculty. Each validates, saves and leaves an audit entry."""
+"""Writes on courses, their modules and the faculty: hub staff's (the policy, hubportal.access, is
+checked first). Each validates, saves and leaves an audit entry."""
 
 from decimal import Decimal
 
 from django.db import transaction
 
+from hubportal import access
 from hubportal.audit.services import model_create, model_delete, model_update
 
 from .models import Course, FacultyMember, Module
@@ -13,7 +15,9 @@ from .models import Course, FacultyMember, Module
 
 @transaction.atomic
 def course_create(*, actor, code: str, title: str, kind: str, description: str = "") -> Course:
-    """Add a course. Raises ValidationError for a code another course has or an unknown kind."""
+    """Add a course. Raises PermissionDenied unless the actor is hub staff, ValidationError for a
+    code another course has or an unknown kind."""
+    access.require(actor, access.Action.ADD, Course)
     course = Course(code=code, title=title.strip(), kind=kind, description=description)
     return model_create(actor=actor, instance=course, action="course.create")
 
@@ -22,15 +26,19 @@ def course_create(*, actor, code: str, title: str, kind: str, description: str =
 def course_update(*, actor, course: Course, **changes) -> Course:
     """Change a course's code, title, kind or description; records what changed from what to what.
 
-    Raises ValidationError as course_create does, TypeError for a field that is not a course's.
+    Raises PermissionDenied unless the actor is hub staff, ValidationError as course_create does,
+    TypeError for a field that is not a course's.
     """
+    access.require(actor, access.Action.CHANGE, course)
     return model_update(actor=actor, instance=course, changes=changes, action="course.update",
                         updatable={"code", "title", "kind", "description"})
 
 
 @transaction.atomic
 def course_delete(*, actor, course: Course) -> None:
-    """Delete a course and its modules. Raises ProtectedError while sessions of it exist."""
+    """Delete a course and its modules. Raises PermissionDenied unless the actor is hub staff,
+    ProtectedError while sessions of it exist."""
+    access.require(actor, access.Action.DELETE, course)
     model_delete(actor=actor, instance=course, action="course.delete")
 
 
@@ -43,8 +51,10 @@ def module_create(
 ) -> Module:
     """Add a module to a course.
 
-    Raises ValidationError for a title the course has already or learning hours not above zero.
+    Raises PermissionDenied unless the actor is hub staff, ValidationError for a title the course
+    has already or learning hours not above zero.
     """
+    access.require(actor, access.Action.ADD, Module)
     module = Module(course=course, title=title.strip(), learning_hours=learning_hours, position=position,
                     description=description)
     return model_create(actor=actor, instance=module, action="module.create")
@@ -54,15 +64,19 @@ def module_create(
 def module_update(*, actor, module: Module, **changes) -> Module:
     """Change a module; records what changed from what to what.
 
-    Raises ValidationError as module_create does, TypeError for a field that is not a module's.
+    Raises PermissionDenied unless the actor is hub staff, ValidationError as module_create does,
+    TypeError for a field that is not a module's.
     """
+    access.require(actor, access.Action.CHANGE, module)
     return model_update(actor=actor, instance=module, changes=changes, action="module.update",
                         updatable={"course", "position", "title", "description", "learning_hours"})
 
 
 @transaction.atomic
 def module_delete(*, actor, module: Module) -> None:
-    """Delete a module. Raises ProtectedError while timetable slots teach it."""
+    """Delete a module. Raises PermissionDenied unless the actor is hub staff, ProtectedError while
+    timetable slots teach it."""
+    access.require(actor, access.Action.DELETE, module)
     model_delete(actor=actor, instance=module, action="module.delete")
 
 
@@ -71,7 +85,9 @@ def module_delete(*, actor, module: Module) -> None:
 
 @transaction.atomic
 def faculty_member_create(*, actor, name: str, affiliation: str = "", email: str = "") -> FacultyMember:
-    """Add a lecturer. Raises ValidationError for a name and affiliation the faculty has already."""
+    """Add a lecturer. Raises PermissionDenied unless the actor is hub staff, ValidationError for a
+    name and affiliation the faculty has already."""
+    access.require(actor, access.Action.ADD, FacultyMember)
     member = FacultyMember(name=name.strip(), affiliation=affiliation.strip(), email=email.strip())
     return model_create(actor=actor, instance=member, action="faculty_member.create")
 
@@ -80,13 +96,17 @@ def faculty_member_create(*, actor, name: str, affiliation: str = "", email: str
 def faculty_member_update(*, actor, faculty_member: FacultyMember, **changes) -> FacultyMember:
     """Change a lecturer's name, affiliation or email; records what changed from what to what.
 
-    Raises ValidationError as faculty_member_create does, TypeError for another field.
+    Raises PermissionDenied unless the actor is hub staff, ValidationError as faculty_member_create
+    does, TypeError for another field.
     """
+    access.require(actor, access.Action.CHANGE, faculty_member)
     return model_update(actor=actor, instance=faculty_member, changes=changes, action="faculty_member.update",
                         updatable={"name", "affiliation", "email"})
 
 
 @transaction.atomic
 def faculty_member_delete(*, actor, faculty_member: FacultyMember) -> None:
-    """Delete a lecturer. Raises ProtectedError while timetable slots name them."""
+    """Delete a lecturer. Raises PermissionDenied unless the actor is hub staff, ProtectedError
+    while timetable slots name them."""
+    access.require(actor, access.Action.DELETE, faculty_member)
     model_delete(actor=actor, instance=faculty_member, action="faculty_member.delete")

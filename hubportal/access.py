@@ -18,6 +18,7 @@ Models are named by label, so that this shared module imports no app.
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 
 from hubportal.users.roles import Role
@@ -52,7 +53,18 @@ SESSION_PATHS = {
     "users.sessionassignment": "session",
 }
 
-# What a coordinator may do with the rows of their sessions, by model.
+# What a coordinator may do with the rows of their sessions, by model: the writes they make today in
+# the admin and the imports, which the services check with `require` (a row) and `require_session`
+# (a new row of a session, an import into it):
+# - enrolments: nominate (add, import), move along their path and correct who nominated (change);
+# - attendance: mark it (add, change, import); timetable slots and facility visits: add them to their
+#   session, change them, set a visit's participants (change);
+# - trainees: change those enrolled in their sessions, import a file into their session;
+# - jobs: resume a stalled job of their session.
+# Never a delete, never a session's own record or status, never reference data (countries,
+# organisations, the curriculum), users, certificates' revocation or emails. The organisations a
+# trainee file names are created by that import (trainees_upsert_many, checked as an import into
+# the coordinator's session), not by the organisation services, which stay hub staff's.
 _COORDINATOR_ACTIONS = {
     "cohorts.coursesession": {Action.VIEW, Action.EXPORT, Action.REPORT, Action.ISSUE},
     "cohorts.enrolment": {Action.VIEW, Action.ADD, Action.CHANGE, Action.IMPORT, Action.EXPORT, Action.ISSUE},
@@ -189,9 +201,30 @@ def can(actor, action: str, obj: Model | type[Model] | None = None) -> bool:
 
 
 def may_act_on_session(actor, action: str, session_id: int | None) -> bool:
-    """For a write that names a session (an import into it, a report of it): the session is the actor's."""
+    """For a write that names a session (an import into it, a report of it, a new row of it): the
+    session is the actor's. No session (None) is hub staff's: a coordinator acts in their sessions only."""
     scope = scope_of(actor)
     if scope.everything:
         return True
     return scope.is_coordinator and session_id in scope.session_ids and action in {
         Action.IMPORT, Action.REPORT, Action.ISSUE, Action.VIEW, Action.CHANGE, Action.ADD}
+
+
+def require(actor, action: str, obj: Model | type[Model] | None = None) -> None:
+    """What every write service asks first: raises PermissionDenied unless `can(actor, action, obj)`.
+
+    For a row that exists, whether it is the actor's; for a model (a class), whether the actor may do
+    that to its rows at all (hub staff only for reference data). A new row of a session is checked with
+    require_session, which looks at the session it names.
+    """
+    if not can(actor, action, obj):
+        raise PermissionDenied
+
+
+def require_session(actor, action: str, session) -> None:
+    """For a write that names a session (a new row in it, an import into it, a row moved to it):
+    raises PermissionDenied unless may_act_on_session. `session` is a course session, its id, or None
+    (no session: hub staff and the system only)."""
+    session_id = session if session is None or isinstance(session, int) else session.pk
+    if not may_act_on_session(actor, action, session_id):
+        raise PermissionDenied

@@ -115,8 +115,10 @@ def trainees_import(*, actor, table: Table, dry_run: bool, file_name: str = "", 
 
     The email (ignoring case and surrounding spaces) identifies a trainee: a known one is updated
     where a cell differs, and a blank cell leaves the field as it is. Every problem is reported with
-    its row and column; with any problem, or with `dry_run`, nothing is written. `session`, when
-    given, is handled by the caller (cohorts), which enrols the file's trainees after this.
+    its row and column; with any problem, or with `dry_run`, nothing is written. `session` is the
+    course session the file's trainees are brought into: a coordinator imports into theirs only
+    (PermissionDenied otherwise; trainees_upsert_many checks), and the caller (cohorts) enrols the
+    file's trainees in it after this. Without one, only hub staff and the system may import.
     """
     report = ImportReport(dry_run=dry_run, columns=[str(c.label) for c in TRAINEE_COLUMNS])
     headers = list(table.headers)
@@ -128,7 +130,8 @@ def trainees_import(*, actor, table: Table, dry_run: bool, file_name: str = "", 
         return report
 
     new_countries = _countries_new_to_the_hub({row.values["country"] for row in rows})  # before the write
-    result = trainees_upsert_many(actor=actor, rows=rows, dry_run=dry_run, file_name=file_name)
+    result = trainees_upsert_many(actor=actor, rows=rows, dry_run=dry_run, file_name=file_name,
+                                  session=session)
     report.outcomes = [RowOutcome(row.key, action, trainee.email, partial(_preview, trainee), changes)
                        for row, (action, trainee, changes) in zip(rows, result.rows)]
     if new_countries:

@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hubportal import access
 from hubportal.audit.services import audit_record, model_create, model_delete, model_update
 from hubportal.importing import Action, bulk_update_rows, chunks
 
@@ -28,8 +29,11 @@ def _one_line(name: str) -> str:
 def organisation_get_or_create(*, actor, name: str, country: Country, kind: str) -> tuple[Organisation, bool]:
     """Find an organisation by name (ignoring case) in a country, or create it.
 
-    Raises ValidationError when the kind is not one of OrganisationKind.
+    Raises PermissionDenied unless the actor is hub staff (organisations are reference data; those
+    a coordinator's trainee file names are created by trainees_upsert_many), ValidationError when
+    the kind is not one of OrganisationKind.
     """
+    access.require(actor, access.Action.ADD, Organisation)
     existing = Organisation.objects.filter(country=country, name__iexact=_one_line(name)).first()
     if existing:
         return existing, False
@@ -40,9 +44,10 @@ def organisation_get_or_create(*, actor, name: str, country: Country, kind: str)
 def organisation_create(*, actor, name: str, country: Country, kind: str) -> Organisation:
     """Add an organisation of a country.
 
-    Raises ValidationError when the country has one of that name already (ignoring case) or the
-    kind is not one of OrganisationKind.
+    Raises PermissionDenied unless the actor is hub staff, ValidationError when the country has one
+    of that name already (ignoring case) or the kind is not one of OrganisationKind.
     """
+    access.require(actor, access.Action.ADD, Organisation)
     return model_create(actor=actor, instance=Organisation(name=_one_line(name), country=country, kind=kind),
                         action="organisation.create")
 
@@ -51,8 +56,10 @@ def organisation_create(*, actor, name: str, country: Country, kind: str) -> Org
 def organisation_update(*, actor, organisation: Organisation, **changes) -> Organisation:
     """Change an organisation's name, country or kind; records what changed from what to what.
 
-    Raises ValidationError for a name its country has already, TypeError for another field.
+    Raises PermissionDenied unless the actor is hub staff, ValidationError for a name its country
+    has already, TypeError for another field.
     """
+    access.require(actor, access.Action.CHANGE, organisation)
     if "name" in changes:
         changes["name"] = _one_line(changes["name"])
     return model_update(actor=actor, instance=organisation, changes=changes, action="organisation.update",
@@ -61,7 +68,9 @@ def organisation_update(*, actor, organisation: Organisation, **changes) -> Orga
 
 @transaction.atomic
 def organisation_delete(*, actor, organisation: Organisation) -> None:
-    """Delete an organisation. Raises ProtectedError while trainees or visits name it."""
+    """Delete an organisation. Raises PermissionDenied unless the actor is hub staff,
+    ProtectedError while trainees or visits name it."""
+    access.require(actor, access.Action.DELETE, organisation)
     model_delete(actor=actor, instance=organisation, action="organisation.delete")
 
 
@@ -82,9 +91,11 @@ def trainee_create(
 ) -> Trainee:
     """Register a trainee.
 
-    Raises ValidationError for a missing field, an invalid email, or an email that another trainee
-    already has in any letter case.
+    Raises PermissionDenied unless the actor is hub staff (a coordinator brings trainees in by
+    importing them into their session), ValidationError for a missing field, an invalid email, or
+    an email that another trainee already has in any letter case.
     """
+    access.require(actor, access.Action.ADD, Trainee)
     trainee = _new_trainee(given_name=given_name, family_name=family_name, email=email, country=country,
                            category=category, organisation=organisation, job_title=job_title,
                            native_name=native_name, phone=phone, user=user)
@@ -133,8 +144,11 @@ _UPDATABLE = {
 def trainee_update(*, actor, trainee: Trainee, **changes) -> Trainee:
     """Change some of a trainee's fields; records which fields changed from what to what.
 
-    Raises ValidationError on invalid values and TypeError on a field that cannot be changed.
+    Raises PermissionDenied unless the trainee is the actor's (hub staff: every one; a coordinator:
+    those enrolled in their sessions), ValidationError on invalid values and TypeError on a field
+    that cannot be changed.
     """
+    access.require(actor, access.Action.CHANGE, trainee)
     if "email" in changes:
         changes["email"] = normalise_email(changes["email"])
     return model_update(actor=actor, instance=trainee, changes=changes, action="trainee.update", updatable=_UPDATABLE)
@@ -162,9 +176,11 @@ def countries_apply_income_classification(
     "" for unclassified}) and record `fiscal_year` as the classification in force. Countries not in
     `rows` keep theirs. One audit entry per changed country; with `dry_run`, only the changes.
 
-    Raises ValidationError for an alpha-3 code that is not a country of the table, an income group
-    outside IncomeGroup, or a fiscal year older than the classification already in force.
+    Raises PermissionDenied unless the actor is hub staff, ValidationError for an alpha-3 code that
+    is not a country of the table, an income group outside IncomeGroup, or a fiscal year older than
+    the classification already in force.
     """
+    access.require(actor, access.Action.CHANGE, Country)
     latest = IncomeClassification.objects.order_by("-fiscal_year").first()
     if latest is not None and fiscal_year < latest.fiscal_year:
         raise ValidationError(_("FY%(year)s is older than the classification in force (FY%(latest)s); "
@@ -228,7 +244,7 @@ def _text(value) -> str:
 
 
 def trainees_upsert_many(
-    *, actor, rows: list[TraineeImportRow], dry_run: bool = False, file_name: str = ""
+    *, actor, rows: list[TraineeImportRow], dry_run: bool = False, file_name: str = "", session=None
 ) -> TraineesUpsert:
     """Create or update trainees by email, ignoring case, and create the organisations they name,
     as trainee_create, trainee_update and organisation_get_or_create would one by one: a field a
@@ -238,7 +254,14 @@ def trainees_upsert_many(
 
     Problems, returned with nothing written: someone else added one of these trainees or
     organisations while this was being written. With `dry_run`, nothing is written either.
+
+    Raises PermissionDenied unless the actor may import into `session`, the course session the
+    file's trainees are brought into (hub staff and the system: any, or none; a coordinator: one of
+    theirs), checked once for the file. The organisations the file names are created under that
+    check: a coordinator's import may bring in new ones, though the organisation services are hub
+    staff's.
     """
+    access.require_session(actor, access.Action.IMPORT, session)
     # Not atomic as a whole: the IntegrityError of a race is caught outside the write's transaction,
     # which a transaction around it would leave broken.
     emails = [normalise_email(row.email) for row in rows]
@@ -313,7 +336,9 @@ def trainees_upsert_many(
 
 @transaction.atomic
 def trainee_delete(*, actor, trainee: Trainee) -> None:
-    """Delete a trainee. Raises ProtectedError while the trainee has enrolments."""
+    """Delete a trainee. Raises PermissionDenied unless the actor is hub staff, ProtectedError while
+    the trainee has enrolments."""
+    access.require(actor, access.Action.DELETE, trainee)
     model_delete(actor=actor, instance=trainee, action="trainee.delete")
 
 
@@ -334,8 +359,10 @@ def country_create(
 ) -> Country:
     """Add a country or territory (ISO 3166 gives the hub every one already; this is for a new one).
 
-    Raises ValidationError for a code, alpha-3 code or name another country has, or a second host.
+    Raises PermissionDenied unless the actor is hub staff, ValidationError for a code, alpha-3 code
+    or name another country has, or a second host.
     """
+    access.require(actor, access.Action.ADD, Country)
     country = Country(code=code, alpha3=alpha3, name=name, who_membership=who_membership,
                       who_region=who_region, income_group=income_group, is_host=is_host)
     return model_create(actor=actor, instance=country, action="country.create")
@@ -345,13 +372,17 @@ def country_create(
 def country_update(*, actor, country: Country, **changes) -> Country:
     """Change a country's codes, name, WHO membership and region, income group or host flag.
 
-    Raises ValidationError as country_create does, TypeError for a field that is not a country's.
+    Raises PermissionDenied unless the actor is hub staff, ValidationError as country_create does,
+    TypeError for a field that is not a country's.
     """
+    access.require(actor, access.Action.CHANGE, country)
     return model_update(actor=actor, instance=country, changes=changes, action="country.update",
                         updatable=_COUNTRY_FIELDS)
 
 
 @transaction.atomic
 def country_delete(*, actor, country: Country) -> None:
-    """Delete a country. Raises ProtectedError while trainees or organisations are of it."""
+    """Delete a country. Raises PermissionDenied unless the actor is hub staff, ProtectedError while
+    trainees or organisations are of it."""
+    access.require(actor, access.Action.DELETE, country)
     model_delete(actor=actor, instance=country, action="country.delete")

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from hubportal import access
 from hubportal.audit.services import audit_record, recorded_user
 
 from . import registry
@@ -26,7 +27,8 @@ def _enqueue(job: Job) -> None:
 def job_create(*, actor, kind: str, session=None, total: int = 0, enqueue: bool = True, **params) -> Job:
     """Record a job and queue it for a worker (after commit); with enqueue=False the caller runs it.
 
-    Raises KeyError for a kind no app registered.
+    Raises KeyError for a kind no app registered. The services that start jobs (certificates_issue,
+    the reports, the imports) check the policy for the work itself; this one only records it.
     """
     registry.kind(kind)
     job = Job.objects.create(kind=kind, session=session, total=total, params=params,
@@ -41,8 +43,10 @@ def job_create(*, actor, kind: str, session=None, total: int = 0, enqueue: bool 
 def job_resume(*, actor, job: Job) -> Job:
     """Queue a stalled job again: its worker died, and the new run skips the work already done.
 
-    Raises ValidationError when the job is not stalled (it is queued, running, finished or failed).
+    Raises PermissionDenied unless the job is the actor's (hub staff: every one; a coordinator: their
+    sessions'), ValidationError when the job is not stalled (it is queued, running, finished or failed).
     """
+    access.require(actor, access.Action.RESUME, job)
     job = Job.objects.select_for_update().get(pk=job.pk)
     if not job.is_stalled:
         raise ValidationError(_("%(job)s is not stalled (it is “%(status)s”); only a stalled job can be resumed.")
@@ -54,8 +58,10 @@ def job_resume(*, actor, job: Job) -> Job:
 
 @transaction.atomic
 def job_delete(*, actor, job: Job) -> None:
-    """Delete a job's record and the file it made, audited. Raises ValidationError while it is
-    queued or running (a worker would look for it), unless it is stalled."""
+    """Delete a job's record and the file it made, audited. Raises PermissionDenied unless the actor
+    is hub staff, ValidationError while it is queued or running (a worker would look for it), unless
+    it is stalled."""
+    access.require(actor, access.Action.DELETE, job)
     if job.status in (JobStatus.QUEUED, JobStatus.RUNNING) and not job.is_stalled:
         raise ValidationError(_("%(job)s is still at work; delete it once it is done or has failed.") % {"job": job})
     audit_record(actor=actor, action="job.delete", target=job, kind=job.kind, status=job.status,

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hubportal import access
 from hubportal.audit.services import audit_record
 
 from .models import EmailStatus, OutboundEmail
@@ -102,15 +103,15 @@ def email_send(email_id: int) -> OutboundEmail | None:
 
 
 def email_may_retry(actor) -> bool:
-    """Whether the actor may send a failed message again (hub staff: see hubportal.users.roles)."""
-    return actor is not None and actor.has_perm("outbox.change_outboundemail")
+    """Whether the actor may send a failed message again: hub staff and the system (hubportal.access)."""
+    return access.can(actor, access.Action.CHANGE, OutboundEmail)
 
 
 @transaction.atomic
 def email_retry(*, actor, email: OutboundEmail) -> OutboundEmail:
     """Queue a failed message again, for a new round of MAX_ATTEMPTS attempts.
 
-    Raises PermissionDenied for an actor who may not, and ValidationError when the message has not
+    Raises PermissionDenied unless the actor is hub staff, and ValidationError when the message has not
     failed (it is queued, being sent, or sent).
     """
     if not email_may_retry(actor):
