@@ -180,6 +180,10 @@ def visible(actor, queryset: QuerySet) -> QuerySet:
         **{f"{path}__in": scope.session_ids}).values("pk"))
 
 
+def _row_visible(actor, obj: Model) -> bool:
+    return visible(actor, type(obj)._default_manager.filter(pk=obj.pk)).exists()
+
+
 def can(actor, action: str, obj: Model | type[Model] | None = None) -> bool:
     """Whether the actor may do `action`: on that object (a row), on that model (a class), or at all.
 
@@ -188,16 +192,16 @@ def can(actor, action: str, obj: Model | type[Model] | None = None) -> bool:
     scope = scope_of(actor)
     if scope.everything:
         return True
-    if obj is None or not scope.is_coordinator:
-        if scope.owner_id is not None and action == Action.VIEW and isinstance(obj, Model):
-            return visible(actor, type(obj)._default_manager.filter(pk=obj.pk)).exists()
-        return scope.is_coordinator and obj is None and action in {Action.VIEW, Action.IMPORT, Action.REPORT}
+    if scope.owner_id is not None:  # a trainee reads their own rows, and does nothing else here
+        return action == Action.VIEW and isinstance(obj, Model) and _row_visible(actor, obj)
+    if not scope.is_coordinator:
+        return False
+    if obj is None:
+        return action in {Action.VIEW, Action.IMPORT, Action.REPORT}
     model = obj if isinstance(obj, type) else type(obj)
     if action not in _COORDINATOR_ACTIONS.get(model._meta.label_lower, ()):
         return False
-    if isinstance(obj, type) or obj.pk is None:
-        return True
-    return visible(actor, model._default_manager.filter(pk=obj.pk)).exists()
+    return isinstance(obj, type) or obj.pk is None or _row_visible(actor, obj)
 
 
 def may_act_on_session(actor, action: str, session_id: int | None) -> bool:

@@ -83,6 +83,12 @@ class ExpiringUploadStorage(MediaStorage):
         return removed
 
 
+def _upload_gone() -> str:
+    """What to tell someone whose upload expired before it was confirmed or imported."""
+    return _("The uploaded file is no longer there (it is kept for %(minutes)s minutes); upload it again.") % {
+        "minutes": settings.IMPORT_UPLOAD_MAX_AGE_SECONDS // 60}
+
+
 class SpreadsheetFormat(Format):
     """CSV in any of the encodings coordinators send, or XLSX: recognised from the content."""
 
@@ -288,8 +294,7 @@ class HubImportExportMixin(ImportExportMixin):
         try:
             return super().process_import(request, **kwargs)
         except (UnreadableFile, FileNotFoundError):
-            messages.error(request, _("The uploaded file is no longer there (it is kept for %(minutes)s minutes); "
-                                      "upload it again.") % {"minutes": settings.IMPORT_UPLOAD_MAX_AGE_SECONDS // 60})
+            messages.error(request, _upload_gone())
             return HttpResponseRedirect(reverse("admin:%s_%s_import" % self.get_model_info()))
 
     def process_result(self, result, request):
@@ -405,8 +410,7 @@ def _import_file(job: Job) -> None:
         keep_upload = dry_run and report.ok
         job_finish(job, outcome={**_outcome(report), "stage": params["stage"]})
     except FileNotFoundError:
-        raise UnreadableFile(_("The uploaded file is no longer there (it is kept for %(minutes)s minutes); upload "
-                               "it again.") % {"minutes": settings.IMPORT_UPLOAD_MAX_AGE_SECONDS // 60}) from None
+        raise UnreadableFile(_upload_gone()) from None
     finally:
         if not keep_upload:
             try:

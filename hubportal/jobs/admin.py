@@ -64,8 +64,7 @@ class JobAdmin(AuditedAdminMixin, ExtensibleAdmin):
 
     def has_delete_permission(self, request, obj=None):
         # A job at work is not deleted from under its worker (a stalled one may be).
-        at_work = obj is not None and obj.status in (JobStatus.QUEUED, JobStatus.RUNNING) and not obj.is_stalled
-        return not at_work and super().has_delete_permission(request, obj)
+        return not (obj is not None and obj.is_at_work) and super().has_delete_permission(request, obj)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {"may_report_all_sessions": access.can(request.user, Action.REPORT_ALL_SESSIONS),

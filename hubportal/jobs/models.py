@@ -8,6 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from . import registry
 
 
+def stall_deadline():
+    """A running job whose last sign of life is older than this has lost its worker."""
+    return timezone.now() - timedelta(seconds=settings.JOB_STALL_SECONDS)
+
+
 class JobStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
@@ -73,9 +78,12 @@ class Job(models.Model):
     @property
     def is_stalled(self) -> bool:
         """Running, yet no worker has shown a sign of life for JOB_STALL_SECONDS: its worker died."""
-        return self.status == JobStatus.RUNNING and (
-            self.heartbeat_at is None
-            or self.heartbeat_at < timezone.now() - timedelta(seconds=settings.JOB_STALL_SECONDS))
+        return self.status == JobStatus.RUNNING and (self.heartbeat_at is None or self.heartbeat_at < stall_deadline())
+
+    @property
+    def is_at_work(self) -> bool:
+        """Queued, or running with a live worker: not to be deleted from under it."""
+        return self.status in (JobStatus.QUEUED, JobStatus.RUNNING) and not self.is_stalled
 
     @property
     def state_label(self) -> str:

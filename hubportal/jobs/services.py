@@ -1,7 +1,5 @@
 """Recording background jobs, handing them to workers, and running them exactly once at a time."""
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,7 +12,7 @@ from hubportal import access
 from hubportal.audit.services import audit_record, recorded_user
 
 from . import registry
-from .models import Job, JobStatus
+from .models import Job, JobStatus, stall_deadline
 
 
 def _enqueue(job: Job) -> None:
@@ -62,7 +60,7 @@ def job_delete(*, actor, job: Job) -> None:
     is hub staff, ValidationError while it is queued or running (a worker would look for it), unless
     it is stalled."""
     access.require(actor, access.Action.DELETE, job)
-    if job.status in (JobStatus.QUEUED, JobStatus.RUNNING) and not job.is_stalled:
+    if job.is_at_work:
         raise ValidationError(_("%(job)s is still at work; delete it once it is done or has failed.") % {"job": job})
     audit_record(actor=actor, action="job.delete", target=job, kind=job.kind, status=job.status,
                  session=job.session.code if job.session_id else "", result=job.result.name or "")
@@ -70,10 +68,6 @@ def job_delete(*, actor, job: Job) -> None:
         name, storage = job.result.name, job.result.storage
         transaction.on_commit(lambda: storage.delete(name))
     job.delete()
-
-
-def _stale_before():
-    return timezone.now() - timedelta(seconds=settings.JOB_STALL_SECONDS)
 
 
 def job_claim(job_id: int) -> Job | None:
@@ -84,7 +78,7 @@ def job_claim(job_id: int) -> Job | None:
     """
     now = timezone.now()
     claimable = Q(status__in=[JobStatus.QUEUED, JobStatus.FAILED]) | Q(
-        status=JobStatus.RUNNING) & (Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=_stale_before()))
+        status=JobStatus.RUNNING) & (Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=stall_deadline()))
     claimed = Job.objects.filter(claimable, pk=job_id).update(
         status=JobStatus.RUNNING, started_at=Coalesce(F("started_at"), now), heartbeat_at=now, error="")
     if not claimed:
