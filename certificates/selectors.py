@@ -39,7 +39,7 @@ def enrolment_eligibility(enrolment: Enrolment, session: CourseSession, today: d
         "rate": rate, "threshold": threshold})
 
 
-def session_eligibility(session: CourseSession, *, today: dt.date | None = None) -> list[Eligibility]:
-    """Every enrolment of the session with whether it earns a certificate; one query."""
+def session_eligibility(session: CourseSession, *, actor, today: dt.date | None = None) -> list[Eligibility]:
+    """Every enrolment of the session the actor may see, with whether it earns a certificate; one query."""
     today = today or timezone.localdate()
-    return [enrolment_eligibility(e, session, today) for e in enrolment_list(session=session)]
+    return [enrolment_eligibility(e, session, today) for e in enrolment_list(actor=actor, session=session)]

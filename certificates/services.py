@@ -40,7 +40,7 @@ def certificates_issue(*, actor, session: CourseSession, enrolments: Iterable[En
 
     # Serial numbers are counted per course and year: lock the course so two batches never share one.
     course = Course.objects.select_for_update().get(pk=session.course_id)
-    candidates = enrolment_list(session=session).select_related("certificate")
+    candidates = enrolment_list(actor=actor, session=session).select_related("certificate")
     if enrolments is not None:
         candidates = candidates.filter(pk__in=[e.pk for e in enrolments])
     today = timezone.localdate()

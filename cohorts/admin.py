@@ -5,6 +5,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from hubportal import access
 from hubportal.access_admin import ScopedRelatedOnlyFilter
 from hubportal.admin import (
     AdminWrites,
@@ -339,10 +340,51 @@ class TraineeEnrolmentInline(ListedOnlyInline):
         return super().get_queryset(request).select_related("session__course", "trainee")
 
 
+class _TraineeEnrolmentFilter(admin.SimpleListFilter):
+    """A filter of trainees by their enrolments, among the enrolments the user may see: a coordinator's
+    trainee who also withdrew from another session is not "withdrawn" in theirs, and a session id of
+    another session, typed into the URL, finds nobody."""
+
+    def enrolments(self, request):
+        raise NotImplementedError
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        enrolments = access.visible(request.user, self.enrolments(request))
+        return queryset.filter(pk__in=enrolments.values("trainee_id"))
+
+
+class TraineeSessionFilter(_TraineeEnrolmentFilter):
+    title = _("session")
+    parameter_name = "session"
+
+    def lookups(self, request, model_admin):
+        return [(str(session.pk), str(session)) for session in selectors.session_list(actor=request.user)]
+
+    def enrolments(self, request):
+        return Enrolment.objects.filter(session_id=self.value())
+
+
+class TraineeEnrolmentStatusFilter(_TraineeEnrolmentFilter):
+    title = _("enrolment status")
+    parameter_name = "enrolment_status"
+
+    def lookups(self, request, model_admin):
+        return EnrolmentStatus.choices
+
+    def enrolments(self, request):
+        enrolments = Enrolment.objects.filter(status=self.value())
+        # With a session chosen too: the status in that session.
+        session = request.GET.get(TraineeSessionFilter.parameter_name)
+        return enrolments.filter(session_id=session) if session else enrolments
+
+
 # The trainee page shows the trainee's sessions, and its import can nominate for a session: added
 # from here, so that trainees never imports cohorts.
 TraineeAdmin.extend(
     inlines=[TraineeEnrolmentInline], import_resource=TraineeImporter, import_form_class=OptionalSessionImportForm,
+    list_filter=[TraineeSessionFilter, TraineeEnrolmentStatusFilter],
 )
 
 

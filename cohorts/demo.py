@@ -366,7 +366,7 @@ def _mark_attendance(actor, session: CourseSession, visits: list[FacilityVisit],
 
 def _complete(actor, session: CourseSession) -> None:
     """Everyone confirmed attended; those at or above the threshold completed. Then close."""
-    for enrolment in enrolment_list(session=session).order_by("pk"):
+    for enrolment in enrolment_list(actor=actor, session=session).order_by("pk"):
         rate = enrolment.attendance_rate
         passed = rate is not None and rate >= session.completion_threshold
         to_status = EnrolmentStatus.COMPLETED if passed else EnrolmentStatus.ATTENDED

@@ -1,15 +1,14 @@
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from import_export import resources
 from import_export.fields import Field
 
-from hubportal.exports import local_iso
+from hubportal.exports import ScopedExportResource, local_iso
 
 from . import selectors
 from .models import AttendanceRecord, Enrolment
 
 
-class EnrolmentExportResource(resources.ModelResource):
+class EnrolmentExportResource(ScopedExportResource):
     """Enrolments with their trainee, session and attendance rate; "Email", "Status", "Nominated by"
     and "Nominating body" are the columns the enrolment importer reads back."""
 
@@ -34,7 +33,7 @@ class EnrolmentExportResource(resources.ModelResource):
         export_order = fields
 
     def get_queryset(self):
-        return selectors.enrolment_list()
+        return selectors.enrolment_list(actor=self.actor)
 
     def filter_export(self, queryset, **kwargs):
         queryset = super().filter_export(queryset, **kwargs)
@@ -42,7 +41,7 @@ class EnrolmentExportResource(resources.ModelResource):
             # Not from enrolment_list(): the same rows, with the rate computed by the selector. Its
             # order is kept unless it refers to annotations of its own, which the selector lacks.
             ordering = queryset.query.order_by if not queryset.query.annotations else ()
-            queryset = selectors.enrolment_list().filter(pk__in=queryset.values("pk"))
+            queryset = selectors.enrolment_list(actor=self.actor).filter(pk__in=queryset.values("pk"))
             if ordering:
                 queryset = queryset.order_by(*ordering)
         return queryset.select_related("trainee__country", "session__course")
@@ -80,7 +79,7 @@ class EnrolmentExportResource(resources.ModelResource):
         return None if rate is None else round(rate, 1)
 
 
-class AttendanceExportResource(resources.ModelResource):
+class AttendanceExportResource(ScopedExportResource):
     """One row per trainee and timetable slot or facility visit.
 
     "Email", "Date", "Start time", "Slot" and "Attendance" are the attendance importer's columns.
@@ -109,7 +108,7 @@ class AttendanceExportResource(resources.ModelResource):
         export_order = fields
 
     def get_queryset(self):
-        return AttendanceRecord.objects.order_by(
+        return self.scoped(AttendanceRecord.objects.all()).order_by(
             "enrolment__session__code", "enrolment__trainee__family_name", "enrolment__trainee__given_name",
             "enrolment__trainee__email", "slot__date", "slot__start_time", "visit__starts_at", "pk",
         )

@@ -46,10 +46,10 @@ def session_list(*, actor) -> QuerySet[CourseSession]:
     return access.visible(actor, CourseSession.objects.select_related("course")).order_by("-start_date", "code")
 
 
-def enrolment_list(*, actor=None, session=None) -> QuerySet[Enrolment]:
+def enrolment_list(*, actor, session=None) -> QuerySet[Enrolment]:
     """Enrolments with trainee, session and attendance rate, of the sessions the actor may see.
 
-    actor None is the system (a service that checked its caller, a task, a command).
+    actor None is the system (the demo seed, a command): a caller says so.
     """
     queryset = access.visible(actor, Enrolment.objects.select_related(
         "trainee__country", "trainee__organisation", "session__course"

@@ -9,9 +9,13 @@ a single quote instead; numbers, dates and empty cells are left as they are.
 """
 
 import tablib
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.functional import Promise
+from import_export import resources
 from import_export.formats import base_formats
+
+from hubportal import access
 
 # What Excel, LibreOffice and Google Sheets take as the start of a formula (tab and carriage
 # return because some of them drop a leading tab / CR and read what follows).
@@ -92,3 +96,31 @@ class SafeXLSX(base_formats.XLSX):
 
 
 EXPORT_FORMATS = [SafeCSV, SafeXLSX]
+
+
+_NO_ACTOR = object()
+
+
+class ScopedExportResource(resources.ModelResource):
+    """An export of the rows the actor may see (hubportal.access.visible).
+
+    The admin gives it the signed-in user (HubImportExportMixin.get_export_resource_kwargs); a command
+    or task says `actor=None`, the system. django-import-export's forms build one without an actor
+    to read its columns only: such a one refuses to export.
+    """
+
+    def __init__(self, *, actor=_NO_ACTOR, **kwargs):
+        super().__init__(**kwargs)
+        self.actor = actor
+
+    def scoped(self, queryset):
+        if self.actor is _NO_ACTOR:
+            raise ImproperlyConfigured(f"{type(self).__name__} exports for an actor: pass actor= (None: the system).")
+        return access.visible(self.actor, queryset)
+
+    def get_queryset(self):
+        return self.scoped(super().get_queryset())
+
+    def filter_export(self, queryset, **kwargs):
+        # The admin's rows are the user's already; a caller's own queryset is narrowed here.
+        return self.scoped(super().filter_export(queryset, **kwargs))

@@ -230,6 +230,9 @@ class HubImportExportMixin(ImportExportMixin):
     def get_export_resource_classes(self, request):
         return [self.export_resource]
 
+    def get_export_resource_kwargs(self, request, **kwargs):
+        return {**super().get_export_resource_kwargs(request, **kwargs), "actor": request.user}
+
     def get_tmp_storage_class(self):
         return ExpiringUploadStorage
 

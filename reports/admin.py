@@ -7,14 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from certificates.admin import one_session
 from cohorts.admin import CourseSessionAdmin
-from hubportal import access
-from hubportal.access import Action
 from hubportal.admin import AdminView
 from hubportal.jobs.admin import JobAdmin, job_started
-from hubportal.jobs.services import job_create
 
 from .builders import FORMATS
-from .services import ReportKind
+from .services import attendance_report_request, country_report_request
 
 
 def _report_action(fmt: str, description):
@@ -22,8 +19,8 @@ def _report_action(fmt: str, description):
         session = one_session(modeladmin, request, queryset)
         if session is None:
             return None
-        return job_started(modeladmin, request, job_create(actor=request.user, kind=ReportKind.ATTENDANCE_REPORT,
-                                                           session=session, format=fmt))
+        return job_started(modeladmin, request, attendance_report_request(actor=request.user, session=session,
+                                                                          fmt=fmt))
 
     action.__name__ = f"attendance_report_{fmt}"
     return admin.action(description=description, permissions=["view"])(action)
@@ -40,10 +37,9 @@ CourseSessionAdmin.extend(actions=[
 def country_report_view(job_admin, request):
     """Queue the report by country across all sessions, in the format asked for."""
     fmt = request.POST.get("format")
-    if (request.method != "POST" or fmt not in FORMATS
-            or not access.can(request.user, Action.REPORT_ALL_SESSIONS)):
+    if request.method != "POST" or fmt not in FORMATS:
         raise PermissionDenied
-    return job_started(job_admin, request, job_create(actor=request.user, kind=ReportKind.COUNTRY_REPORT, format=fmt))
+    return job_started(job_admin, request, country_report_request(actor=request.user, fmt=fmt))
 
 
 # The jobs page's "Report by country" form (templates/admin/jobs/job/change_list.html) posts here.

@@ -41,6 +41,7 @@ from cohorts.models import (
     FacilityVisit,
 )
 from cohorts.selectors import enrolment_list
+from hubportal import access
 from hubportal.dates import date_range
 from hubportal.exports import SafeCSV, neutralise_formula
 from trainees.models import WhoRegion
@@ -173,8 +174,8 @@ def _day_cell(letters: list[str]) -> str:
     return letters[0] if len(set(letters)) == 1 else " ".join(letters)
 
 
-def attendance_matrix(session: CourseSession) -> AttendanceMatrix:
-    """The session's trainees by day, with rates, day totals and summaries, in five queries.
+def attendance_matrix(session: CourseSession, *, actor) -> AttendanceMatrix:
+    """The session's trainees (those the actor may see) by day, with rates, day totals and summaries, in five queries.
 
     Rows are the enrolments that held a seat (confirmed, attended, completed) and any other one
     with attendance marked (someone who withdrew half-way), by country name, then family name.
@@ -192,7 +193,7 @@ def attendance_matrix(session: CourseSession) -> AttendanceMatrix:
         marks[(enrolment_id, "slot" if slot_id else "visit", slot_id or visit_id)] = status
     marked_enrolments = {key[0] for key in marks}
     enrolments = [
-        e for e in enrolment_list(session=session).order_by(
+        e for e in enrolment_list(actor=actor, session=session).order_by(
             "trainee__country__name", "trainee__family_name", "trainee__given_name", "pk")
         if e.status in SEAT_HOLDING_STATUSES or e.pk in marked_enrolments
     ]
@@ -385,21 +386,21 @@ def _pdf(context: dict) -> bytes:
 # --- The reports --------------------------------------------------------------------------------
 
 
-def _check_format(fmt: str) -> str:
+def check_format(fmt: str) -> str:
     fmt = (fmt or "").lower()
     if fmt not in FORMATS:
         raise ValueError(_("Unknown report format “%(format)s” (use pdf, xlsx or csv).") % {"format": fmt})
     return fmt
 
 
-def attendance_report(session: CourseSession, fmt: str) -> tuple[bytes, str]:
+def attendance_report(session: CourseSession, fmt: str, *, actor) -> tuple[bytes, str]:
     """A session's attendance: trainee-by-day matrix, rates, day totals, by country and WHO region.
 
     Returns the file's bytes and its extension. Raises ValueError for a format other than pdf, xlsx
     or csv.
     """
-    fmt = _check_format(fmt)
-    matrix = attendance_matrix(session)
+    fmt = check_format(fmt)
+    matrix = attendance_matrix(session, actor=actor)
     if fmt == "csv":
         return _csv(_matrix_headers(matrix), _matrix_rows(matrix)), "csv"
 
@@ -546,11 +547,13 @@ def _add_lines(code: str, name: str, region: str, lines: list[CountryLine]) -> C
                                              ("trainees", "enrolments", "took_part", "completed", "certificates")])
 
 
-def country_lines() -> list[CountryLine]:
-    """Per country, across all sessions, in one query: a trainee counts once however many sessions."""
+def country_lines(*, actor) -> list[CountryLine]:
+    """Per country, across the sessions the actor may see, in one query: a trainee counts once however
+    many sessions."""
     took_part = (EnrolmentStatus.ATTENDED, EnrolmentStatus.COMPLETED)
     aggregates = (
-        Enrolment.objects.values("trainee__country__code", "trainee__country__name", "trainee__country__who_region")
+        access.visible(actor, Enrolment.objects.all())
+        .values("trainee__country__code", "trainee__country__name", "trainee__country__who_region")
         .annotate(
             trainees=Count("trainee", distinct=True),
             enrolments=Count("pk"),
@@ -588,15 +591,15 @@ def _country_tables(lines: list[CountryLine]) -> list[Table]:
     ]
 
 
-def country_report(fmt: str = "xlsx") -> tuple[bytes, str]:
+def country_report(fmt: str = "xlsx", *, actor) -> tuple[bytes, str]:
     """Trainees, enrolments, completions and certificates by country and WHO region, all sessions,
     in two queries.
 
     Returns the file's bytes and its extension. Raises ValueError for a format other than xlsx, csv
     or pdf.
     """
-    fmt = _check_format(fmt)
-    by_country, by_region = _country_tables(country_lines())
+    fmt = check_format(fmt)
+    by_country, by_region = _country_tables(country_lines(actor=actor))
     if fmt == "csv":
         return _csv(by_country.headers, by_country.rows, by_country.total), "csv"
     generated_at = timezone.localtime()

@@ -1,14 +1,16 @@
-"""The background jobs that make the reports' files."""
+"""Asking for a report, and the background jobs that make the reports' files."""
 
 from django.core.files.base import ContentFile
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from cohorts.models import CourseSession
+from hubportal import access
 from hubportal.jobs.models import Job
 from hubportal.jobs.registry import register
-from hubportal.jobs.services import job_finish
+from hubportal.jobs.services import job_create, job_finish
 
-from .builders import attendance_report, country_report
+from .builders import check_format, attendance_report, country_report
 
 
 class ReportKind(models.TextChoices):
@@ -21,13 +23,35 @@ class ReportKind(models.TextChoices):
 
 @register(ReportKind.ATTENDANCE_REPORT, ReportKind.ATTENDANCE_REPORT.label)
 def _attendance_report(job: Job) -> None:
-    content, extension = attendance_report(job.session, job.params.get("format", "pdf"))
+    content, extension = attendance_report(job.session, job.params.get("format", "pdf"), actor=job.requested_by)
     name = job.result.storage.save(f"jobs/{job.session.code}-attendance.{extension}", ContentFile(content))
     job_finish(job, result_name=name)
 
 
 @register(ReportKind.COUNTRY_REPORT, ReportKind.COUNTRY_REPORT.label)
 def _country_report(job: Job) -> None:
-    content, extension = country_report(job.params.get("format", "xlsx"))
+    content, extension = country_report(job.params.get("format", "xlsx"), actor=job.requested_by)
     name = job.result.storage.save(f"jobs/countries.{extension}", ContentFile(content))
     job_finish(job, result_name=name)
+
+
+@transaction.atomic
+def attendance_report_request(*, actor, session: CourseSession, fmt: str) -> Job:
+    """Queue the attendance report of a session, as a PDF, XLSX or CSV file a worker makes.
+
+    Raises PermissionDenied unless the session is the actor's (hub staff: any; a coordinator: theirs),
+    ValueError for another format.
+    """
+    access.require_session(actor, access.Action.REPORT, session)
+    return job_create(actor=actor, kind=ReportKind.ATTENDANCE_REPORT, session=session, format=check_format(fmt))
+
+
+@transaction.atomic
+def country_report_request(*, actor, fmt: str) -> Job:
+    """Queue the report by country and WHO region across every session.
+
+    Raises PermissionDenied unless the actor is hub staff, ValueError for a format other than xlsx,
+    csv or pdf.
+    """
+    access.require(actor, access.Action.REPORT_ALL_SESSIONS)
+    return job_create(actor=actor, kind=ReportKind.COUNTRY_REPORT, format=check_format(fmt))

@@ -101,13 +101,13 @@ class TraineeAdmin(HubImportExportMixin, AuditedAdminMixin, ExtensibleAdmin):
     import_resource = TraineeImporter
     export_resource = TraineeExportResource
     extensible_options = frozenset({"import_resource", "import_form_class"})
+    extensible_lists = ExtensibleAdmin.extensible_lists | {"list_filter"}
     list_display = [
         "family_name", "given_name", "native_name", "email", "country", "organisation", "category", "has_login",
     ]
     list_display_links = ["family_name", "given_name"]
+    # cohorts adds the filters by session and enrolment status.
     list_filter = [
-        ("enrolments__session", ScopedRelatedOnlyFilter),
-        "enrolments__status",
         "country__who_region",
         "category",
         ("country", ScopedRelatedOnlyFilter),  # only the countries trainees come from

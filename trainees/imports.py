@@ -5,7 +5,7 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from hubportal.importing import Column, ImportReport, Problem, RowOutcome, match_columns
 from hubportal.tabular import Table, normalise_header
@@ -132,8 +132,19 @@ def trainees_import(*, actor, table: Table, dry_run: bool, file_name: str = "", 
     new_countries = _countries_new_to_the_hub({row.values["country"] for row in rows})  # before the write
     result = trainees_upsert_many(actor=actor, rows=rows, dry_run=dry_run, file_name=file_name,
                                   session=session)
-    report.outcomes = [RowOutcome(row.key, action, trainee.email, partial(_preview, trainee), changes)
-                       for row, (action, trainee, changes) in zip(rows, result.rows)]
+    kept = set(result.kept_as_stored)
+    report.outcomes = [
+        RowOutcome(row.key, action, trainee.email,
+                   partial(_row_preview, row) if row.key in kept else partial(_preview, trainee), changes)
+        for row, (action, trainee, changes) in zip(rows, result.rows)
+    ]
+    if kept:
+        report.notes.append(ngettext(
+            "%(count)d trainee is already registered by the hub for another session: they are brought into "
+            "this one as the hub holds them, and what the file says of them is not applied.",
+            "%(count)d trainees are already registered by the hub for other sessions: they are brought into "
+            "this one as the hub holds them, and what the file says of them is not applied.",
+            len(kept)) % {"count": len(kept)})
     if new_countries:
         report.notes.append(_("Countries new to the hub: %(countries)s.") % {
             "countries": ", ".join(f"{country} ({country.code})" for country in new_countries)})
@@ -144,15 +155,25 @@ def trainees_import(*, actor, table: Table, dry_run: bool, file_name: str = "", 
     return report
 
 
+def _labelled(cells: dict[str, str]) -> dict[str, str]:
+    return {str(column.label): cells.get(column.field) or "" for column in TRAINEE_COLUMNS}
+
+
 def _preview(trainee: Trainee) -> dict[str, str]:
-    return {
-        str(TRAINEE_COLUMNS[0].label): trainee.email,
-        str(TRAINEE_COLUMNS[1].label): trainee.given_name,
-        str(TRAINEE_COLUMNS[2].label): trainee.family_name,
-        str(TRAINEE_COLUMNS[3].label): trainee.country.name,
-        str(TRAINEE_COLUMNS[4].label): trainee.organisation.name if trainee.organisation else "",
-        str(TRAINEE_COLUMNS[5].label): trainee.job_title,
-        str(TRAINEE_COLUMNS[6].label): str(TraineeCategory(trainee.category).label),
-        str(TRAINEE_COLUMNS[7].label): trainee.native_name,
-        str(TRAINEE_COLUMNS[8].label): trainee.phone,
-    }
+    return _labelled({
+        "email": trainee.email, "given_name": trainee.given_name, "family_name": trainee.family_name,
+        "country": trainee.country.name, "organisation": trainee.organisation.name if trainee.organisation else "",
+        "job_title": trainee.job_title, "category": str(TraineeCategory(trainee.category).label),
+        "native_name": trainee.native_name, "phone": trainee.phone,
+    })
+
+
+def _row_preview(row: TraineeImportRow) -> dict[str, str]:
+    """What the file says of a trainee whose stored record the importer may not show."""
+    values = row.values
+    category = values.get("category")
+    return _labelled({
+        **values, "email": row.email, "country": values["country"].name,
+        "organisation": values.get("organisation_name"),
+        "category": str(TraineeCategory(category).label) if category else "",
+    })

@@ -1,12 +1,13 @@
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export import resources
 from import_export.fields import Field
+
+from hubportal.exports import ScopedExportResource
 
 from .models import Trainee
 
 
-class TraineeExportResource(resources.ModelResource):
+class TraineeExportResource(ScopedExportResource):
     """Trainees as a sheet, one row each, in the columns the trainee importer reads back.
 
     "Country code" is the column the importer reads the country from; the English name is
@@ -36,7 +37,7 @@ class TraineeExportResource(resources.ModelResource):
         export_order = fields
 
     def get_queryset(self):
-        return Trainee.objects.all()
+        return self.scoped(Trainee.objects.all())
 
     def filter_export(self, queryset, **kwargs):
         # The admin hands over its change list's queryset: the joins are added here, whatever it has.

@@ -1,7 +1,7 @@
 """Writes on countries, organisations and trainees. Each validates, saves and leaves an audit entry."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -232,6 +232,9 @@ class TraineesUpsert:
     rows: list[tuple[str, Trainee, dict[str, tuple[str, str]]]]
     new_organisations: list[Organisation]
     problems: list[str]
+    # The keys of the rows that matched a trainee the actor may not see (a coordinator's file naming
+    # someone of another session): that trainee is left exactly as stored, whatever the row says.
+    kept_as_stored: list = field(default_factory=list)
 
 
 # The fields a row may set on a trainee it finds (as trainee_update may), besides country and organisation.
@@ -255,6 +258,10 @@ def trainees_upsert_many(
     Problems, returned with nothing written: someone else added one of these trainees or
     organisations while this was being written. With `dry_run`, nothing is written either.
 
+    A coordinator's file may name a trainee who is only in another session (someone they nominate
+    again): that trainee is matched, so that the caller can enrol them, but their record is neither
+    changed nor read back (outcome UNCHANGED, key listed in `kept_as_stored`).
+
     Raises PermissionDenied unless the actor may import into `session`, the course session the
     file's trainees are brought into (hub staff and the system: any, or none; a coordinator: one of
     theirs), checked once for the file. The organisations the file names are created under that
@@ -266,11 +273,17 @@ def trainees_upsert_many(
     # which a transaction around it would leave broken.
     emails = [normalise_email(row.email) for row in rows]
     existing = {}
+    everything = access.scope_of(actor).everything
+    others: set[str] = set()  # emails of trainees the actor may not see: matched, never changed
     for part in chunks(emails):
-        existing.update((t.email, t) for t in Trainee.objects.filter(email__in=part))
+        found = Trainee.objects.filter(email__in=part)
+        existing.update((t.email, t) for t in found)
+        if not everything:
+            mine = access.visible(actor, found).values("pk")
+            others.update(found.exclude(pk__in=mine).values_list("email", flat=True))
     organisations = {(o.country_id, o.lname): o for o in Organisation.objects.annotate(lname=Lower("name"))}
     new_organisations: dict[tuple, Organisation] = {}
-    outcomes, to_create, to_update = [], [], []
+    outcomes, to_create, to_update, matched_elsewhere = [], [], [], []
     for row, email in zip(rows, emails):
         values = row.values
         country = values["country"]
@@ -293,6 +306,12 @@ def trainees_upsert_many(
             to_create.append(trainee)
             outcomes.append((Action.CREATE, trainee, {}))
             continue
+        if email in others:
+            # A trainee of another session: the file brings them into the actor's session (the
+            # caller enrols them), but a coordinator neither reads nor changes their record.
+            outcomes.append((Action.UNCHANGED, trainee, {}))
+            matched_elsewhere.append(row.key)
+            continue
         changes = {}
         for name in _IMPORTED:
             if name in values and getattr(trainee, name) != values[name]:
@@ -308,7 +327,7 @@ def trainees_upsert_many(
         if changes:
             to_update.append(trainee)
         outcomes.append((Action.UPDATE if changes else Action.UNCHANGED, trainee, changes))
-    result = TraineesUpsert(outcomes, list(new_organisations.values()), [])
+    result = TraineesUpsert(outcomes, list(new_organisations.values()), [], matched_elsewhere)
     if dry_run:
         return result
     try:
@@ -324,6 +343,7 @@ def trainees_upsert_many(
             audit_record(actor=actor, action="trainees.import", target=None, file=file_name,
                          created=len(to_create), updated=len(to_update),
                          unchanged=len(rows) - len(to_create) - len(to_update),
+                         kept_as_stored=len(matched_elsewhere),
                          organisations_created=len(new_organisations))
     except IntegrityError:
         result.problems.append(_("Someone else added one of these trainees or organisations while this file was "

@@ -3,7 +3,6 @@
 import pytest
 
 from certificates.models import Certificate, CertificateStatus, JobKind
-from reports.services import ReportKind
 from hubportal.jobs.models import Job
 from certificates.services import certificates_issue
 
@@ -105,12 +104,3 @@ def test_coordinators_see_the_certificates_of_their_sessions_only(client, coordi
     assert "Report by country, all sessions:" not in client.get("/admin/jobs/job/").content.decode()
     assert client.post("/admin/jobs/job/country-report/", {"format": "csv"}).status_code == 403
 
-
-def test_staff_queue_the_report_by_country_from_the_jobs_page(staff_client, django_capture_on_commit_callbacks):
-    assert "Report by country, all sessions:" in staff_client.get("/admin/jobs/job/").content.decode()
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = staff_client.post("/admin/jobs/job/country-report/", {"format": "csv"})
-    job = Job.objects.get()
-    assert (job.kind, job.params, response.status_code) == (ReportKind.COUNTRY_REPORT, {"format": "csv"}, 302)
-    assert len(callbacks) == 1
-    assert staff_client.post("/admin/jobs/job/country-report/", {"format": "exe"}).status_code == 403

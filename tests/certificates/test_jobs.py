@@ -10,7 +10,6 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from certificates.models import Certificate, JobKind
-from reports.services import ReportKind
 from hubportal.jobs.models import Job, JobStatus
 from certificates.services import certificates_issue, certificates_rerender
 from hubportal.jobs.services import JobBusy, job_create, job_run
@@ -151,17 +150,3 @@ def test_issue_certificates_sync_renders_in_the_calling_process(capsys):
     assert capsys.readouterr().out.strip().splitlines()[-1] == "Issued 1 certificate(s) of GXP-2022-10."
     assert Certificate.objects.get().pdf
 
-
-def test_a_job_run_while_korean_is_active_writes_its_report_in_english(hub_staff):
-    from django.utils import translation
-
-    from certificates.models import JobKind
-    from hubportal.jobs.services import JobBusy, job_create, job_run
-
-    job = job_create(actor=hub_staff, kind=ReportKind.COUNTRY_REPORT, enqueue=False, format="csv")
-    with translation.override("ko"):
-        job_run(job.pk)
-
-    job.refresh_from_db()
-    text = job.result.open("rb").read().decode("utf-8-sig")
-    assert text.splitlines()[0].startswith("Country")  # not 국가

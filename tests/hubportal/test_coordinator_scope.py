@@ -81,3 +81,62 @@ def test_a_posted_id_of_anything_not_theirs_is_refused(gxp_coordinator, client):
         session__code=GXP).session_id})
     assert add.status_code == 200 and "Select a valid choice" in add.content.decode()
     assert Enrolment.objects.count() == enrolments
+
+
+def test_a_file_naming_a_trainee_of_another_session_nominates_them_but_neither_shows_nor_changes_them(
+        gxp_coordinator, client):
+    from cohorts.models import CourseSession, SessionStatus
+
+    from ..importfiles import csv_bytes
+    from .test_import_admin import confirm_data, upload
+
+    stranger = july_only().select_related("country").first()
+    stored = (stranger.given_name, stranger.family_name, stranger.job_title, stranger.phone)
+    rows = [["Email", "Given name", "Family name", "Country", "Job title", "Phone"],
+            [stranger.email.upper(), "Renamed", "Byfile", stranger.country.code, "Typed by the coordinator", "+1 555"]]
+    gxp = CourseSession.objects.get(code=GXP)
+    CourseSession.objects.filter(pk=gxp.pk).update(status=SessionStatus.RUNNING)  # closed once it ended
+
+    preview = upload(client, "/admin/trainees/trainee/import/", csv_bytes(rows), session=gxp.pk)
+
+    page = preview.content.decode()
+    assert preview.status_code == 200, page
+    assert "Renamed" in page and "Byfile" in page  # what the file says
+    assert stranger.family_name not in page and stranger.given_name not in page  # not what the hub holds
+    assert "already registered by the hub for another session" in page
+    client.post("/admin/trainees/trainee/process_import/", confirm_data(preview), follow=True)
+    stranger.refresh_from_db()
+    assert (stranger.given_name, stranger.family_name, stranger.job_title, stranger.phone) == stored
+    assert stranger.enrolments.filter(session=gxp).exists()  # nominated for the coordinator's session
+    # Now a trainee of theirs: a second file changes the record like any other of their trainees.
+    preview = upload(client, "/admin/trainees/trainee/import/", csv_bytes(rows), session=gxp.pk)
+    assert "1 to update" in preview.content.decode()
+
+
+def test_trainee_filters_count_only_the_enrolments_of_their_sessions(gxp_coordinator, client):
+    from cohorts.models import CourseSession, EnrolmentStatus
+
+    july = CourseSession.objects.get(code="BDM-2022-07")
+    gxp = CourseSession.objects.get(code=GXP)
+    both = gxp_trainees().filter(enrolments__session=july)
+    assert both.exists()  # trainees of theirs who were in July too
+
+    def listed(query):
+        response = client.get("/admin/trainees/trainee/", query)
+        assert response.status_code == 200, query
+        return set(response.context["cl"].result_list.values_list("pk", flat=True))
+
+    assert listed({"session": july.pk}) == set()
+    assert listed({"session": gxp.pk}) == set(gxp_trainees().values_list("pk", flat=True))
+    # Their trainees' status in July is not theirs to filter on: only the status in their session counts.
+    july_status = Enrolment.objects.filter(session=july, trainee__in=both).values_list("status", flat=True).first()
+    in_gxp = set(Enrolment.objects.filter(session=gxp, status=july_status).values_list("trainee_id", flat=True))
+    assert listed({"enrolment_status": july_status}) == in_gxp
+    assert listed({"enrolment_status": EnrolmentStatus.WITHDRAWN,
+                   "session": gxp.pk}) == set(Enrolment.objects.filter(
+                       session=gxp, status=EnrolmentStatus.WITHDRAWN).values_list("trainee_id", flat=True))
+    # Other spellings of a lookup through their enrolments are refused outright.
+    for query in ({"enrolments__session__id__exact": july.pk}, {"enrolments__session__code": "BDM-2022-07"},
+                  {"enrolments__status__exact": july_status},
+                  {"enrolments__attendance__status": "present"}):
+        assert client.get("/admin/trainees/trainee/", query).status_code == 400, query

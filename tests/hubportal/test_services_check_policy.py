@@ -213,3 +213,35 @@ def test_sending_an_email_again_is_hub_staffs(coordinator, hub_staff):
     assert email.status == EmailStatus.FAILED
     assert email_retry(actor=hub_staff, email=email).status == EmailStatus.QUEUED
     assert email_retry(actor=None, email=failed()).status == EmailStatus.QUEUED
+
+
+# --- reports -----------------------------------------------------------------------------------
+
+
+def test_a_coordinator_asks_for_reports_of_their_sessions_only(hub, coordinator, hub_staff):
+    from reports.services import attendance_report_request, country_report_request
+
+    refused(lambda: attendance_report_request(actor=coordinator, session=hub["october"], fmt="pdf"))
+    refused(lambda: country_report_request(actor=coordinator, fmt="xlsx"))
+    assert not Job.objects.exists()
+    job = attendance_report_request(actor=coordinator, session=hub["july"], fmt="xlsx")
+    assert (job.session, job.params, job.requested_by) == (hub["july"], {"format": "xlsx"}, coordinator)
+    assert country_report_request(actor=hub_staff, fmt="csv").params == {"format": "csv"}
+    with pytest.raises(ValueError, match="docx"):
+        attendance_report_request(actor=hub_staff, session=hub["october"], fmt="docx")
+
+
+def test_a_report_holds_only_what_its_requester_may_see(hub, coordinator):
+    from hubportal.jobs.services import job_run
+    from reports.services import attendance_report_request
+
+    SessionAssignment.objects.filter(user=coordinator).delete()  # the grant is revoked before a worker runs it
+    SessionAssignment.objects.create(user=coordinator, session=hub["october"])
+    job = attendance_report_request(actor=coordinator, session=hub["october"], fmt="csv")
+    SessionAssignment.objects.filter(user=coordinator).delete()
+
+    job_run(job.pk)
+
+    job.refresh_from_db()
+    report = job.result.open("rb").read().decode("utf-8-sig")
+    assert report.startswith("Country") and hub["theirs"].trainee.family_name not in report
