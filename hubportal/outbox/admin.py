@@ -1,12 +1,13 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from hubportal.admin import ReadOnlyAdminMixin
 
 from . import services
-from .models import EmailStatus, OutboundEmail
+from .models import EmailStatus, OutboundEmail, stuck
 
 
 @admin.register(OutboundEmail)
@@ -28,10 +29,10 @@ class OutboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_resend_permission(self, request):
         return services.email_may_retry(request.user)
 
-    @admin.action(description=_("Send again (failed emails)"), permissions=["resend"])
+    @admin.action(description=_("Send again (failed or stuck emails)"), permissions=["resend"])
     def send_again(self, request, queryset):
         queued = 0
-        for email in queryset.filter(status=EmailStatus.FAILED):
+        for email in queryset.filter(Q(status=EmailStatus.FAILED) | stuck()):
             try:
                 services.email_retry(actor=request.user, email=email)
                 queued += 1
@@ -40,5 +41,5 @@ class OutboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if queued:
             self.message_user(request, ngettext("%(count)d email queued again.", "%(count)d emails queued again.",
                                                 queued) % {"count": queued}, messages.SUCCESS)
-        elif not queryset.filter(status=EmailStatus.FAILED).exists():
-            self.message_user(request, _("None of the chosen emails has failed."), messages.WARNING)
+        elif not queryset.filter(Q(status=EmailStatus.FAILED) | stuck()).exists():
+            self.message_user(request, _("None of the chosen emails has failed or is stuck."), messages.WARNING)

@@ -1,4 +1,9 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -41,3 +46,22 @@ class OutboundEmail(models.Model):
     @property
     def recipients(self) -> str:
         return ", ".join(self.to)
+
+    @property
+    def is_stuck(self) -> bool:
+        """Queued, and no worker will come for it: see stuck()."""
+        last = self.last_attempt_at or self.created_at
+        return self.status == EmailStatus.QUEUED and last is not None and last < stuck_deadline()
+
+
+def stuck_deadline():
+    """Queued messages untouched since before this have no task on its way to them: the broker was
+    down when they were queued, or lost the task. Longer than the longest wait between two attempts."""
+    return timezone.now() - timedelta(seconds=settings.OUTBOX_STUCK_SECONDS)
+
+
+def stuck() -> Q:
+    """The queued messages no worker will come for, as a filter."""
+    deadline = stuck_deadline()
+    return Q(status=EmailStatus.QUEUED) & (
+        Q(last_attempt_at__lt=deadline) | Q(last_attempt_at__isnull=True, created_at__lt=deadline))

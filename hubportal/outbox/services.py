@@ -1,5 +1,6 @@
 """Recording outgoing email, handing it to a worker, and sending each message once."""
 
+import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -14,18 +15,32 @@ from django.utils.translation import gettext as _
 from hubportal import access
 from hubportal.audit.services import audit_record
 
-from .models import EmailStatus, OutboundEmail
+from .models import EmailStatus, OutboundEmail, stuck
+
+logger = logging.getLogger(__name__)
 
 # Attempts before a message is marked failed and waits for staff to send it again.
 MAX_ATTEMPTS = 5
 
 
 def _enqueue(email: OutboundEmail) -> None:
-    """Hand the message to a worker once the transaction that recorded it has committed."""
+    """Hand the message to a worker once the transaction that recorded it has committed.
+
+    A broker that is down does not fail the page that sent the message: it stays queued, and
+    emails_requeue_stuck hands it to a worker again later.
+    """
     from .tasks import send_email
 
     email_id = email.pk
-    transaction.on_commit(lambda: send_email.delay(email_id))
+
+    def send():
+        try:
+            send_email.delay(email_id)
+        except Exception:
+            logger.warning("Could not queue email %s; the scheduler will hand it to a worker later.", email_id,
+                           exc_info=True)
+
+    transaction.on_commit(send)
 
 
 @transaction.atomic
@@ -109,19 +124,46 @@ def email_may_retry(actor) -> bool:
 
 @transaction.atomic
 def email_retry(*, actor, email: OutboundEmail) -> OutboundEmail:
-    """Queue a failed message again, for a new round of MAX_ATTEMPTS attempts.
+    """Queue a failed message again, for a new round of MAX_ATTEMPTS attempts; or hand a stuck one
+    (queued, but no worker will come for it: OutboundEmail.is_stuck) to a worker again.
 
-    Raises PermissionDenied unless the actor is hub staff, and ValidationError when the message has not
-    failed (it is queued, being sent, or sent).
+    Raises PermissionDenied unless the actor is hub staff, and ValidationError when the message has
+    neither failed nor is stuck (it is on its way, being sent, or sent).
     """
     if not email_may_retry(actor):
         raise PermissionDenied
     email = OutboundEmail.objects.select_for_update().get(pk=email.pk)
-    if email.status != EmailStatus.FAILED:
-        raise ValidationError(_("“%(email)s” has not failed (it is “%(status)s”); only a failed email can be "
-                                "sent again.") % {"email": email, "status": email.get_status_display()})
+    if email.status != EmailStatus.FAILED and not email.is_stuck:
+        raise ValidationError(_("“%(email)s” has not failed (it is “%(status)s”); only a failed email, or one "
+                                "queued long ago that no worker took, can be sent again.")
+                              % {"email": email, "status": email.get_status_display()})
     audit_record(actor=actor, action="email.retry", target=email, attempts=email.attempts, error=email.last_error)
     email.status, email.attempts = EmailStatus.QUEUED, 0
     email.save(update_fields=["status", "attempts"])
     _enqueue(email)
     return email
+
+
+def emails_requeue_stuck() -> int:
+    """Hand every stuck message (queued, but its task never reached a worker: the broker was down, or
+    lost it) to a worker again; the scheduler runs this every few minutes. Returns how many.
+
+    A message handed out twice is still sent once (email_claim).
+    """
+    ids = list(OutboundEmail.objects.filter(stuck()).values_list("pk", flat=True))
+    if ids:
+        from .tasks import send_email
+
+        for email_id in ids:
+            send_email.delay(email_id)
+    return len(ids)
+
+
+def emails_purge_sent(*, older_than_days: int | None = None) -> int:
+    """Delete the sent messages older than OUTBOX_KEEP_DAYS (or older_than_days): their bodies hold
+    trainees' names and one-time links, which the outbox need not keep once delivered. Failed and
+    queued ones stay for staff. Returns how many were deleted."""
+    days = settings.OUTBOX_KEEP_DAYS if older_than_days is None else older_than_days
+    before = timezone.now() - timedelta(days=days)
+    deleted, _by_model = OutboundEmail.objects.filter(status=EmailStatus.SENT, sent_at__lt=before).delete()
+    return deleted

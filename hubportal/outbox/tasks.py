@@ -43,3 +43,18 @@ def send_email(self, email_id: int) -> None:
                          failure.email.attempts, failure)
             return
         raise self.retry(exc=failure, countdown=retry_delay(failure.email.attempts)) from None
+
+
+@shared_task(name="outbox.requeue_stuck")
+def requeue_stuck_emails() -> int:
+    """Scheduled: give the messages a broker outage stranded in the queue to a worker again."""
+    count = services.emails_requeue_stuck()
+    if count:
+        logger.warning("Handed %s stuck email(s) to a worker again.", count)
+    return count
+
+
+@shared_task(name="outbox.purge_sent")
+def purge_sent_emails() -> int:
+    """Scheduled: delete the sent messages older than OUTBOX_KEEP_DAYS."""
+    return services.emails_purge_sent()

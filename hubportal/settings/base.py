@@ -128,6 +128,12 @@ STORAGES = {
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Global Training Hub <no-reply@hubportal.local>")
+# A queued message untouched this long has no task on its way to it (the broker was down when it
+# was queued): the scheduler hands it to a worker again. Longer than the longest wait between two
+# attempts (8 minutes) and a busy queue.
+OUTBOX_STUCK_SECONDS = env.int("OUTBOX_STUCK_SECONDS", default=20 * 60)
+# Sent messages are deleted after this many days (their bodies hold names and one-time links).
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=90)
 
 # --- Celery: Redis when CELERY_BROKER_URL says so; otherwise a broker in local folders ----------
 # The filesystem transport needs no server, yet the web process and the worker are still separate

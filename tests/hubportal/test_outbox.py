@@ -3,6 +3,7 @@
 import datetime as dt
 from contextlib import suppress
 from smtplib import SMTPException
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -13,7 +14,7 @@ from hubportal.audit.models import AuditEntry
 from hubportal.celery import app as celery_app
 from hubportal.outbox.models import EmailStatus, OutboundEmail
 from hubportal.outbox.services import MAX_ATTEMPTS, EmailNotSent, email_queue
-from hubportal.outbox.tasks import send_email
+from hubportal.outbox.tasks import purge_sent_emails, requeue_stuck_emails, send_email
 
 pytestmark = pytest.mark.django_db
 
@@ -198,8 +199,60 @@ def test_send_again_leaves_an_email_that_did_not_fail(staff_client, django_captu
         response = staff_client.post(CHANGELIST, {"action": "send_again", "_selected_action": [email.pk]},
                                      follow=True)
 
-    assert "None of the chosen emails has failed." in [str(m) for m in response.context["messages"]]
+    assert "None of the chosen emails has failed or is stuck." in [str(m) for m in response.context["messages"]]
     assert callbacks == [] and not AuditEntry.objects.filter(action="email.retry").exists()
+
+
+def stranded_email(capture, minutes_ago: int) -> OutboundEmail:
+    """A message whose task never reached a worker: the broker was down when it was queued. Whoever
+    queued it is not troubled by that (no exception reaches the page that sent it)."""
+    with mock.patch("hubportal.outbox.tasks.send_email.delay", side_effect=ConnectionError("broker down")):
+        with capture(execute=True) as callbacks:
+            email = queue_welcome()
+    assert len(callbacks) == 1
+    OutboundEmail.objects.filter(pk=email.pk).update(created_at=timezone.now() - dt.timedelta(minutes=minutes_ago))
+    return email
+
+
+def test_an_email_the_broker_never_got_is_handed_to_a_worker_again_by_the_scheduler(
+        tasks_run_here, settings, django_capture_on_commit_callbacks):
+    stranded = stranded_email(django_capture_on_commit_callbacks, minutes_ago=settings.OUTBOX_STUCK_SECONDS // 60 + 1)
+    on_its_way = stranded_email(django_capture_on_commit_callbacks, minutes_ago=1)
+
+    assert requeue_stuck_emails.delay().get() == 1
+
+    stranded.refresh_from_db()
+    on_its_way.refresh_from_db()
+    assert (stranded.status, on_its_way.status) == (EmailStatus.SENT, EmailStatus.QUEUED)
+    assert [m.to for m in mail.outbox] == [["kim@ivi.test"]]
+
+
+def test_staff_send_a_stuck_email_again_from_the_admin(staff_client, tasks_run_here, django_capture_on_commit_callbacks,
+                                                        settings):
+    stranded = stranded_email(django_capture_on_commit_callbacks, minutes_ago=settings.OUTBOX_STUCK_SECONDS // 60 + 1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(CHANGELIST, {"action": "send_again", "_selected_action": [stranded.pk]},
+                                     follow=True)
+
+    assert "1 email queued again." in [str(m) for m in response.context["messages"]]
+    stranded.refresh_from_db()
+    assert stranded.status == EmailStatus.SENT and len(mail.outbox) == 1
+
+
+def test_sent_emails_are_deleted_after_the_days_kept_and_failed_ones_stay(settings):
+    settings.OUTBOX_KEEP_DAYS = 90
+    old_sent = OutboundEmail.objects.create(to=["a@x.test"], subject="Old", body="x", from_email="h@h.test",
+                                            status=EmailStatus.SENT, sent_at=timezone.now() - dt.timedelta(days=91))
+    recent = OutboundEmail.objects.create(to=["b@x.test"], subject="Recent", body="x", from_email="h@h.test",
+                                          status=EmailStatus.SENT, sent_at=timezone.now() - dt.timedelta(days=89))
+    failed = failed_email()
+    OutboundEmail.objects.filter(pk=failed.pk).update(created_at=timezone.now() - dt.timedelta(days=400))
+
+    assert purge_sent_emails() == 1
+
+    assert set(OutboundEmail.objects.values_list("pk", flat=True)) == {recent.pk, failed.pk}
+    assert old_sent.pk not in set(OutboundEmail.objects.values_list("pk", flat=True))
 
 
 def test_the_outbox_list_does_not_grow_in_queries_with_its_rows(superuser, client, assert_flat_queries):
