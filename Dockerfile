@@ -25,6 +25,7 @@ RUN DJANGO_SECRET_KEY=build-only-not-secret \
     DJANGO_ALLOWED_HOSTS=localhost \
     PORTAL_BASE_URL=http://localhost \
     DATABASE_URL=sqlite:////tmp/build-only.sqlite3 \
+    CACHE_URL=redis://build-only:6379/0 \
     python manage.py collectstatic --noinput
 
 RUN useradd --system --create-home --uid 1000 hubportal \

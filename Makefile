@@ -33,12 +33,13 @@ $(VENV)/.installed: pyproject.toml
 # Without variables: SQLite and a folder broker in var/ (hubportal.settings.local). DATABASE_URL and
 # CELERY_BROKER_URL, when set, are passed through unchanged; PORTAL_BASE_URL (what certificates' QR codes
 # point at) defaults to the address the server listens on.
-run: system install ## migrate, seed demo data, start a Celery worker and the development server (HOST, PORT)
+run: system install ## migrate, seed demo data, start a Celery worker (with its scheduler) and the development server (HOST, PORT)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	@mkdir -p var
 	@export PORTAL_BASE_URL="$${PORTAL_BASE_URL:-http://$(HOST):$(PORT)}"; \
-	$(VENV)/bin/celery -A hubportal worker --loglevel=info --concurrency=1 >var/celery-worker.log 2>&1 & \
+	$(VENV)/bin/celery -A hubportal worker --beat --schedule=var/celerybeat-schedule --loglevel=info --concurrency=1 \
+		>var/celery-worker.log 2>&1 & \
 	worker=$$!; \
 	stop_worker() { trap - EXIT INT TERM; kill -TERM $$worker 2>/dev/null || true; wait $$worker 2>/dev/null || true; }; \
 	trap stop_worker EXIT; \

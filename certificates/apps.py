@@ -7,6 +7,7 @@ class CertificatesConfig(AppConfig):
     verbose_name = _("Certificates")
 
     def ready(self):
-        from . import checks, fontsubset, services  # noqa: F401 - checks and services register themselves
+        # checks, services (their jobs) and privacy (the certificates as personal data) register themselves
+        from . import checks, fontsubset, privacy, services  # noqa: F401
 
         fontsubset.install()

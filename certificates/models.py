@@ -80,11 +80,20 @@ class Certificate(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.serial} {self.holder_name}"
+        return f"{self.serial} {self.holder_name}".strip()
 
     @property
     def is_valid(self) -> bool:
         return self.status == CertificateStatus.VALID
+
+    @property
+    def name_withheld(self) -> bool:
+        """The holder's name was erased with the rest of their personal data (every certificate is
+        issued with one): it still verifies, as awarded to a participant of its course."""
+        return not self.holder_name
+
+    def audit_subjects(self) -> dict:
+        return self.enrolment.audit_subjects()
 
     @property
     def dates(self) -> str:

@@ -24,6 +24,8 @@ def enrolment_eligibility(enrolment: Enrolment, session: CourseSession, today: d
     """Whether one enrolment (annotated with attendance_rate) earns a certificate, and why (not)."""
     rate = getattr(enrolment, "attendance_rate", None)
     threshold = session.completion_threshold
+    if enrolment.trainee.is_anonymised:
+        return Eligibility(enrolment, False, _("their personal data was erased at their request"))
     if enrolment.status == EnrolmentStatus.COMPLETED:
         return Eligibility(enrolment, True, _("completed the course"))
     if enrolment.status not in _BY_ATTENDANCE:

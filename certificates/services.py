@@ -105,11 +105,18 @@ def certificate_revoke(*, actor, certificate: Certificate, reason: str) -> Certi
 @transaction.atomic
 def certificates_rerender(*, actor, certificates: Iterable[Certificate]) -> Job:
     """Render the PDFs of these certificates again (after a template change), keeping their serial
-    numbers and verification codes. Raises PermissionDenied unless the actor is hub staff,
-    ValidationError for an empty selection."""
+    numbers and verification codes; those of anonymised trainees are left without one. Raises
+    PermissionDenied unless the actor is hub staff, ValidationError for an empty selection (or one of
+    anonymised trainees only)."""
     access.require(actor, Action.CHANGE, Certificate)
-    ids = sorted(c.pk for c in certificates)
+    certificates = list(certificates)
+    # A certificate whose holder's name was erased keeps no PDF: rendering it would print no name and
+    # email an address that no longer exists.
+    ids = sorted(c.pk for c in certificates if not c.name_withheld)
     if not ids:
+        if certificates:
+            raise ValidationError(_("The chosen certificates are of anonymised trainees: they have no PDF to "
+                                    "render; their verification page still answers."))
         raise ValidationError(_("Choose the certificates to render again."))
     Certificate.objects.filter(pk__in=ids).update(rendered_at=None)
     return job_create(actor=actor, kind=JobKind.CERTIFICATES, total=len(ids), certificates=ids, notify=False)

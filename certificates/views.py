@@ -9,12 +9,14 @@ from django.views.decorators.http import require_GET
 from cohorts.selectors import enrolments_of_user
 from hubportal import access
 from hubportal.access import Action
+from hubportal.clientaddress import client_network
 
 from .models import Certificate
 
 
 def _client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    # As the sign-in lock-out counts: behind the trusted proxies, never a header the client wrote.
+    return client_network(request)
 
 
 def _over_rate(request) -> bool:

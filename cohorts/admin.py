@@ -19,6 +19,7 @@ from trainees.admin import TraineeAdmin
 from trainees.imports import TRAINEE_COLUMNS
 
 from . import imports, selectors, services
+from .admin_privacy import TraineeRetentionFilter
 from .models import (
     SEAT_HOLDING_STATUSES,
     AttendanceRecord,
@@ -384,7 +385,7 @@ class TraineeEnrolmentStatusFilter(_TraineeEnrolmentFilter):
 # from here, so that trainees never imports cohorts.
 TraineeAdmin.extend(
     inlines=[TraineeEnrolmentInline], import_resource=TraineeImporter, import_form_class=OptionalSessionImportForm,
-    list_filter=[TraineeSessionFilter, TraineeEnrolmentStatusFilter],
+    list_filter=[TraineeSessionFilter, TraineeEnrolmentStatusFilter, TraineeRetentionFilter],
 )
 
 

@@ -76,6 +76,9 @@ class CourseSession(models.Model):
         """The session's days as printed: 18 – 29 July 2022."""
         return date_range(self.start_date, self.end_date)
 
+    def audit_subjects(self) -> dict:
+        return {"session": self.pk}
+
 
 class TimetableSlot(models.Model):
     """A block of the session's timetable. It lives here, beside its session, rather than in the
@@ -124,6 +127,9 @@ class TimetableSlot(models.Model):
 
     def __str__(self):
         return f"{self.date:%d %b %Y} {self.start_time:%H:%M} {self.title}"
+
+    def audit_subjects(self) -> dict:
+        return {"session": self.session_id}
 
     def clean(self):
         super().clean()
@@ -244,6 +250,9 @@ class Enrolment(models.Model):
     def can_move_to(self, status: str) -> bool:
         return status in ENROLMENT_TRANSITIONS[self.status]
 
+    def audit_subjects(self) -> dict:
+        return {"trainee": self.trainee_id, "session": self.session_id}
+
 
 class EnrolmentStatusChange(models.Model):
     """When and by whom an enrolment moved from one status to another."""
@@ -309,6 +318,9 @@ class FacilityVisit(models.Model):
 
     def __str__(self):
         return f"{self.host} – {self.site} ({self.starts_at:%d %b %Y})"
+
+    def audit_subjects(self) -> dict:
+        return {"session": self.session_id}
 
 
 class AttendanceStatus(models.TextChoices):

@@ -10,7 +10,8 @@ The actors:
 - A coordinator: the course sessions assigned to them (users.SessionAssignment) and what belongs to
   those sessions: their enrolments, timetable, facility visits, attendance, the trainees enrolled in
   them, their certificates and jobs. Never users, audit entries, the countries table or the curriculum.
-- Anyone else signed in (a trainee): their own records, read only.
+- Anyone else signed in (a trainee): their own records, read only; the fields of their profile they
+  correct themselves, and the file of their personal data.
 - Anonymous: nothing.
 
 Models are named by label, so that this shared module imports no app.
@@ -36,6 +37,9 @@ class Action:
     ISSUE = "issue"  # issue certificates
     REVOKE = "revoke"  # revoke certificates
     RESUME = "resume"  # resume a stalled job
+    EXPORT_PERSONAL_DATA = "export_personal_data"  # everything the portal holds about one trainee, as a file
+    ANONYMISE = "anonymise"  # erase a trainee's personal data, keeping what the statistics need
+    EDIT_PROFILE = "edit_profile"  # the fields a trainee corrects themselves (preferred name, phone, ...)
 
 
 # How a row of each model belongs to a course session. A coordinator sees a row when it belongs to
@@ -76,6 +80,11 @@ _COORDINATOR_ACTIONS = {
     "certificates.certificate": {Action.VIEW},
     "jobs.job": {Action.VIEW, Action.RESUME},
     "users.sessionassignment": {Action.VIEW},
+}
+
+# What a trainee may do with their own rows besides reading them: take the file of their personal data.
+_OWNER_ACTIONS = {
+    "trainees.trainee": {Action.EXPORT_PERSONAL_DATA, Action.EDIT_PROFILE},
 }
 
 # How a row belongs to a trainee, for the trainee's own pages (read only).
@@ -127,6 +136,16 @@ def is_hub_staff(actor) -> bool:
 def is_coordinator(actor) -> bool:
     return (actor is not None and actor.is_authenticated and actor.is_active and actor.is_staff
             and Role.COORDINATORS in _group_names(actor))
+
+
+def is_privileged(actor) -> bool:
+    """An account that reaches the admin or other people's records: hub staff, coordinators,
+    superusers, anyone staff-flagged. These must use a second factor (settings.HUB_STAFF_MFA) and
+    their sessions end when idle (settings.HUB_STAFF_SESSION_IDLE_SECONDS)."""
+    if actor is None or not actor.is_authenticated:
+        return False
+    # is_staff first: no query for the admin's users, who are all staff-flagged.
+    return actor.is_staff or actor.is_superuser or is_hub_staff(actor) or is_coordinator(actor)
 
 
 def scope_of(actor) -> Scope:
@@ -192,8 +211,11 @@ def can(actor, action: str, obj: Model | type[Model] | None = None) -> bool:
     scope = scope_of(actor)
     if scope.everything:
         return True
-    if scope.owner_id is not None:  # a trainee reads their own rows, and does nothing else here
-        return action == Action.VIEW and isinstance(obj, Model) and _row_visible(actor, obj)
+    if scope.owner_id is not None:  # a trainee reads their own rows, and takes their data; nothing else
+        if not isinstance(obj, Model):
+            return False
+        allowed = action == Action.VIEW or action in _OWNER_ACTIONS.get(obj._meta.label_lower, ())
+        return allowed and _row_visible(actor, obj)
     if not scope.is_coordinator:
         return False
     if obj is None:

@@ -3,14 +3,19 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from . import views
+from .users import views as account_views
 
 admin.site.site_header = _("Global Training Hub for Biomanufacturing")
 admin.site.site_title = _("HubPortal")
 admin.site.index_title = _("Programme administration")
+# The admin's sign-in is the portal's: one form, one lock-out, the second-factor step.
+admin.site.login = account_views.admin_login
 
 urlpatterns = [
     path("health/", views.health, name="health"),
     path("health/worker/", views.worker_health, name="worker_health"),
+    # allauth's email page, where an unverified address cannot become the login.
+    path("accounts/email/", account_views.email, name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("", include("certificates.urls")),
     path("", include("hubportal.jobs.urls")),

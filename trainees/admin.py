@@ -4,11 +4,13 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from hubportal import access
 from hubportal.access_admin import ScopedRelatedOnlyFilter
-from hubportal.admin import AdminWrites, AuditedAdminMixin, ExtensibleAdmin, ReadOnlyAdminMixin
+from hubportal.admin import AdminView, AdminWrites, AuditedAdminMixin, ExtensibleAdmin, ReadOnlyAdminMixin
 from hubportal.importexport import HubImportExportMixin, ImporterResource
 
 from . import services
+from .admin_privacy import anonymise, personal_data_view
 from .imports import TRAINEE_COLUMNS, trainees_import
 from .models import Country, IncomeClassification, Organisation, Trainee
 from .reference import english_name
@@ -121,9 +123,21 @@ class TraineeAdmin(HubImportExportMixin, AuditedAdminMixin, ExtensibleAdmin):
         (_("Contact"), {"fields": ["email", "phone"]}),
         (_("Where from"), {"fields": ["country", "organisation", "job_title", "category"]}),
         (_("Portal"), {"fields": ["user"]}),
-        (_("Record"), {"fields": [("created_at", "updated_at")], "classes": ["collapse"]}),
+        (_("Record"), {"fields": [("created_at", "updated_at", "anonymised_at")], "classes": ["collapse"]}),
     ]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at", "anonymised_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.is_anonymised:  # nothing to fill in again
+            return [*fields, *(f.name for f in self.model._meta.fields if f.editable and f.name not in fields)]
+        return fields
+    # The personal data file (a button on the trainee's page) and the anonymisation: admin_privacy.py.
+    actions = [anonymise]
+    extra_views = [AdminView("<path:object_id>/personal-data/", personal_data_view, "personal_data")]
+
+    def has_anonymise_permission(self, request):
+        return access.can(request.user, access.Action.ANONYMISE, self.model)
 
     @admin.display(description=_("login"), boolean=True, ordering="user")
     def has_login(self, obj):

@@ -183,6 +183,11 @@ class Trainee(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    anonymised_at = models.DateTimeField(
+        _("anonymised"), null=True, blank=True, editable=False,
+        help_text=_("When the trainee's personal data was erased; country, category, enrolments and "
+                    "attendance stay for the statistics."),
+    )
 
     class Meta:
         verbose_name = _("trainee")

@@ -145,10 +145,11 @@ def trainee_update(*, actor, trainee: Trainee, **changes) -> Trainee:
     """Change some of a trainee's fields; records which fields changed from what to what.
 
     Raises PermissionDenied unless the trainee is the actor's (hub staff: every one; a coordinator:
-    those enrolled in their sessions), ValidationError on invalid values and TypeError on a field
-    that cannot be changed.
+    those enrolled in their sessions), ValidationError on invalid values or for an anonymised trainee,
+    TypeError on a field that cannot be changed.
     """
     access.require(actor, access.Action.CHANGE, trainee)
+    _refuse_anonymised(trainee)
     if "email" in changes:
         changes["email"] = normalise_email(changes["email"])
     return model_update(actor=actor, instance=trainee, changes=changes, action="trainee.update", updatable=_UPDATABLE)

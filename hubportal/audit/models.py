@@ -26,6 +26,10 @@ class AuditEntry(models.Model):
     target = GenericForeignKey("target_type", "target_id")
     target_repr = models.CharField(_("record"), max_length=255, blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    # Whom and which course session the write concerned, as the target tells (its audit_subjects()):
+    # ids, not foreign keys, so that this shared app names no app and an entry outlives its record.
+    trainee_id = models.BigIntegerField(_("trainee"), null=True, blank=True, db_index=True)
+    session_id = models.BigIntegerField(_("session"), null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("audit entry")

@@ -1,4 +1,4 @@
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
@@ -14,19 +14,43 @@ def recorded_user(actor):
     return actor if actor is not None and actor.is_authenticated else None
 
 
+def audit_subjects(target: models.Model | None) -> dict:
+    """The trainee and the course session a record concerns, by id, as its model tells through an
+    `audit_subjects()` method ({"trainee": id, "session": id}, either may be missing); {} otherwise."""
+    subjects = getattr(target, "audit_subjects", None)
+    return subjects() if subjects is not None else {}
+
+
 def audit_record(*, actor, action: str, target: models.Model | None, **data) -> AuditEntry:
     """Write one audit entry. Call it inside the service's transaction so both land or neither.
 
     `target` is None for a write across many records (an import); `data` then says what it did.
     """
+    subjects = audit_subjects(target)
     return AuditEntry.objects.create(
         actor=recorded_user(actor),
         action=action,
         target_type=ContentType.objects.get_for_model(target) if target is not None else None,
         target_id=str(target.pk) if target is not None else "",
         target_repr=str(target)[:255] if target is not None else "",
+        trainee_id=subjects.get("trainee"),
+        session_id=subjects.get("session"),
         data=data,
     )
+
+
+def audit_scrub(*, entries: models.QuerySet, scrub: Callable[[Any], Any]) -> int:
+    """Take a person's data out of these entries, keeping who did what when: the record's name and
+    the details go through `scrub` (hubportal.privacy.Erasure.scrub: their name and email become
+    placeholders, the values of their personal fields are erased). Returns how many changed."""
+    changed = []
+    for entry in entries.only("pk", "target_repr", "data").iterator(chunk_size=500):
+        target_repr, data = scrub(entry.target_repr), scrub(entry.data)
+        if (target_repr, data) != (entry.target_repr, entry.data):
+            entry.target_repr, entry.data = target_repr, data
+            changed.append(entry)
+    AuditEntry.objects.bulk_update(changed, ["target_repr", "data"], batch_size=500)
+    return len(changed)
 
 
 

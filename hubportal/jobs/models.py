@@ -64,6 +64,9 @@ class Job(models.Model):
         where = f" {self.session.code}" if self.session_id else ""
         return f"{self.kind_label}{where} #{self.pk}"
 
+    def audit_subjects(self) -> dict:
+        return {"session": self.session_id}
+
     @property
     def kind_label(self) -> str:
         try:

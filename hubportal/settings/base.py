@@ -3,6 +3,8 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -27,11 +29,13 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",  # allauth.mfa's list of security keys says "last used 3 days ago"
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_countries",
     "allauth",
     "allauth.account",
+    "allauth.mfa",  # before hubportal.users, whose admin replaces allauth's authenticator admin
     "import_export",
     # Ours, each after the apps it imports (imports flow reports -> certificates -> cohorts ->
     # curriculum / trainees -> hubportal), so that an app's admin extends admins registered already.
@@ -59,6 +63,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After the user is known: an idle privileged session ends first, then a live one without its
+    # second factor is sent to set one up.
+    "hubportal.users.middleware.StaffSessionIdleMiddleware",
+    "hubportal.users.middleware.SecondFactorRequiredMiddleware",
 ]
 
 TEMPLATES = [
@@ -87,7 +95,14 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 AUTH_USER_MODEL = "users.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "hubportal.users.backends.LoginAddressBackend",  # allauth's, by the login or a verified address only
+]
+# Argon2 first: new passwords, and older hashes at their next sign-in, are hashed with it.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -103,6 +118,42 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 # Trainees are registered by hub staff; nobody signs up on their own.
 ACCOUNT_ADAPTER = "hubportal.users.adapters.InvitationOnlyAccountAdapter"
 ACCOUNT_EMAIL_VERIFICATION = "none"
+# An added address becomes the login (primary) only once the link sent to it is followed (verified:
+# hubportal.users.views.PortalEmailView); the form refuses an address another account or trainee holds
+# (hubportal.users.forms.AddEmailForm). Not allauth's ACCOUNT_CHANGE_EMAIL: it takes the account's
+# unverified login address, as every address the hub registered is, for a pending change and drops it.
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_FORMS = {"add_email": "hubportal.users.forms.AddEmailForm"}
+
+# --- Sign-in protection -------------------------------------------------------------------------
+# Failed sign-ins (the portal's page and the admin's, which is the same form) are counted per account
+# and address, and per address, within a sliding window; past either limit the address waits
+# (hubportal.users.lockout). The counts live in the cache: production requires one that every web
+# process shares (CACHE_URL, Redis).
+HUB_LOGIN_FAILURE_WINDOW_SECONDS = env.int("HUB_LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+HUB_LOGIN_FAILURES_PER_ACCOUNT = env.int("HUB_LOGIN_FAILURES_PER_ACCOUNT", default=10)
+HUB_LOGIN_FAILURES_PER_ADDRESS = env.int("HUB_LOGIN_FAILURES_PER_ADDRESS", default=30)
+ACCOUNT_RATE_LIMITS = {
+    # Also the limit of wrong codes at the second-factor step, per account.
+    "login_failed": f"{HUB_LOGIN_FAILURES_PER_ADDRESS}/{HUB_LOGIN_FAILURE_WINDOW_SECONDS}s/ip,"
+                    f"{HUB_LOGIN_FAILURES_PER_ACCOUNT}/{HUB_LOGIN_FAILURE_WINDOW_SECONDS}s/key",
+}
+# The proxies in front of the web processes that append to X-Forwarded-For (0: none, the header is
+# ignored); the client address is the entry the outermost of them wrote (hubportal.clientaddress).
+HUB_TRUSTED_PROXY_COUNT = env.int("HUB_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = HUB_TRUSTED_PROXY_COUNT
+
+# --- Second factors: allauth.mfa, TOTP apps with recovery codes, WebAuthn security keys, passkeys ---
+# "required": hub staff, coordinators and superusers without a second factor are sent to set one up
+# before any other page (hubportal.users.middleware). "optional": they may set one up.
+HUB_STAFF_MFA = env("HUB_STAFF_MFA", default="required")
+if HUB_STAFF_MFA not in ("required", "optional"):
+    raise ImproperlyConfigured(f'HUB_STAFF_MFA is "required" or "optional", not "{HUB_STAFF_MFA}"')
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "HubPortal"
+# A privileged account's session ends after this long without a request (sliding).
+HUB_STAFF_SESSION_IDLE_SECONDS = env.int("HUB_STAFF_SESSION_IDLE_SECONDS", default=30 * 60)
 
 # --- Internationalisation ----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -229,5 +280,24 @@ LOGGING = {
         # WeasyPrint logs every step of every page at INFO ("Creating layout - Page 17"): a worker's
         # log would hold little else, even with the libraries at INFO. Its warnings still come through.
         "weasyprint.progress": {"level": "WARNING"},
+    },
+}
+
+# --- Privacy: how long the hub keeps a trainee's personal data --------------------------------
+# Years after the end of a trainee's last session (or their registration, if they never had one):
+# then a weekly check tells the hub staff, who anonymise them in the admin. Nothing is anonymised
+# without staff confirming it.
+TRAINEE_RETENTION_YEARS = env.int("TRAINEE_RETENTION_YEARS", default=10)
+
+# --- Scheduled tasks ---------------------------------------------------------------------------
+# Run by the worker's scheduler (celery beat: `make run` starts it with the worker; docker-compose.yml
+# as a service of its own, one per deployment).
+CELERY_BEAT_SCHEDULE = {
+    # The outbox: messages a broker outage stranded go to a worker again; sent ones are deleted in time.
+    "outbox-requeue-stuck": {"task": "outbox.requeue_stuck", "schedule": 5 * 60},
+    "outbox-purge-sent": {"task": "outbox.purge_sent", "schedule": crontab(hour=3, minute=30)},
+    "trainees-past-retention": {
+        "task": "cohorts.trainees_retention_notify",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),  # hub time (TIME_ZONE)
     },
 }

@@ -1,5 +1,7 @@
 """Production: every secret and host comes from the environment, with no default."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -10,6 +12,12 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 PORTAL_BASE_URL = env("PORTAL_BASE_URL")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+# Sign-in lock-outs and the verification page's limit count in the cache: with a cache of each
+# process's own, three gunicorn workers would allow three times the attempts. No default.
+CACHES = {"default": env.cache("CACHE_URL")}
+if CACHES["default"]["BACKEND"].endswith((".LocMemCache", ".DummyCache")):
+    raise ImproperlyConfigured("CACHE_URL names a cache of each process's own; the web processes must share "
+                               "one (redis://...)")
 
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -10,6 +10,8 @@ from .base import *  # noqa: E402,F403
 
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Most tests sign staff in with force_login; the tests of second factors switch it on (override_settings).
+HUB_STAFF_MFA = "optional"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

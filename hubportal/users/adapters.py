@@ -1,9 +1,13 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.contrib.sites.shortcuts import get_current_site
+from django.core.exceptions import ValidationError
 from django.utils.html import strip_tags
 
+from hubportal.clientaddress import client_address
 from hubportal.outbox.services import email_queue
+
+from . import lockout
 
 
 class InvitationOnlyAccountAdapter(DefaultAccountAdapter):
@@ -15,6 +19,24 @@ class InvitationOnlyAccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return False
+
+    def get_client_ip(self, request) -> str:
+        # Every limit allauth keeps (sign-in, password reset, ...) counts by the address the trusted
+        # proxies report, never by a header the client wrote.
+        return client_address(request)
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        # allauth's per-account count, made per account and address (see hubportal.users.lockout).
+        # allauth uses this key both to count failed sign-ins and to clear them after a password reset.
+        return lockout.attempts_key(request, credentials.get("email", credentials.get("username", "")))
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            key = self._get_login_attempts_cache_key(request, **credentials)
+            raise ValidationError(lockout.lockout_message(lockout.retry_at(request, key)),
+                                  code="too_many_login_attempts") from None
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         # The context DefaultAccountAdapter.send_mail gives its templates (allauth 65).

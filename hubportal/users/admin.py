@@ -1,3 +1,4 @@
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -86,3 +87,40 @@ class UserAdmin(DjangoUserAdmin):
                 audit_record(actor=request.user, action="user.password", target=after,
                              usable=after.has_usable_password())
         return response
+
+
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    """A login's second factors, without their secrets (allauth's admin shows and edits them).
+
+    Nobody adds or edits one here: each person sets up their own. Removing one (a lost phone) is
+    audited; an account left without a second factor is asked to set one up at its next page.
+    """
+
+    list_display = ["user", "type", "created_at", "last_used_at"]
+    list_filter = ["type"]
+    list_select_related = ["user"]
+    search_fields = ["user__email"]
+    fields = ["user", "type", "created_at", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            audit_record(actor=request.user, action="mfa.remove", target=obj.user, type=obj.type)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for authenticator in queryset.select_related("user"):
+                audit_record(actor=request.user, action="mfa.remove", target=authenticator.user,
+                             type=authenticator.type)
+            super().delete_queryset(request, queryset)

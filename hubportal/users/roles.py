@@ -59,6 +59,7 @@ def roles_sync() -> dict[str, Group]:
         for model in models
     }
     staff_spec[("users", "user")] = ["view"]
+    staff_spec[("audit", "auditentry")] = ["view"]  # the audit trail, read only
     staff_spec[("trainees", "incomeclassification")] = ["view"]
     groups = {}
     for name, spec in (

@@ -23,9 +23,9 @@ def issue_from_the_admin(browser, base_url: str, staff, session_code: str):
     """A staff member signs in to the admin and runs "Issue certificates" on a session; their page."""
     page = browser.new_page()
     page.goto(f"{base_url}/admin/login/")
-    page.fill("#id_username", staff.email)
+    page.fill("#id_login", staff.email)  # the portal's sign-in form serves the admin's login
     page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    page.click("#sign-in")
     page.goto(f"{base_url}/admin/cohorts/coursesession/")
     page.locator("tr", has_text=session_code).locator("input.action-select").check()
     page.select_option("select[name=action]", "issue_certificates")

@@ -21,6 +21,7 @@ Run with -s to see `access matrix: N cells checked, 0 leaks`.
 """
 
 import io
+import json
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -42,6 +43,7 @@ from django.urls.resolvers import RegexPattern
 from django.utils import timezone
 
 from ..conftest import PASSWORD
+from .webauthn_device import registration_for
 
 ROLES = ("anon", "trainee_a", "trainee_b", "coord_x", "coord_y", "staff", "super")
 
@@ -99,6 +101,15 @@ ADMIN_MODELS = {
     "auth.group": _ACCOUNTS,
     "account.emailaddress": _ACCOUNTS,
     "users.user": _ACCOUNTS,
+    # A login's second factors, listed without their secrets: superusers remove a lost one; nobody
+    # adds or edits one here (each person sets up their own on the portal's pages).
+    "mfa.authenticator": {
+        "changelist": {"": "L L L F F F OK"},
+        "add": {"": "L L L F F F F"},
+        "change": {"ref": "L L L F F F OK"},
+        "delete": {"ref": "L L L F F F OK"},
+        "history": {"ref": "L L L F F F OK"},
+    },
     "audit.auditentry": _REF_READ_ONLY,
     "outbox.outboundemail": _REF_READ_ONLY,
     # --- reference data: hub staff; coordinators never --------------------------------------------
@@ -123,6 +134,10 @@ ADMIN_MODELS = {
         "export": {"": "L L L OK OK OK OK"},
         "process_import": {"": "L L L M M M M"},
         "import_job": {"x": "L L L OK N OK OK", "y": "L L L N OK OK OK"},
+        # Everything held about the trainee, as a file: hub staff; a coordinator, who sees the trainee, may
+        # not take it (404: the page is not theirs); trainees get theirs on the portal, not the admin.
+        "personal_data": {"x": "L L L N N OK OK", "y": "L L L N N OK OK", "xy": "L L L N N OK OK",
+                          "missing": "L L L N N N N"},
     },
     "cohorts.coursesession": {
         "changelist": {"": "L L L OK OK OK OK"},
@@ -222,9 +237,28 @@ OTHER_ROWS = {
     "account_reset_password_from_key_done": {"": "OK OK OK OK OK OK OK"},
     "account_reset_password_from_key": {"bogus": "OK OK OK OK OK OK OK"},  # "bad token"
     "account_reset_password_done": {"": "OK OK OK OK OK OK OK"},
+    # --- allauth.mfa: each signed-in user's own second factors -----------------------------------
+    # Hub staff have a security key (ref), nobody has an authenticator app or recovery codes. Pages that
+    # change a second factor first ask for the password again (R: force_login signed nobody in by it);
+    # a factor the user does not have answers 404.
+    "mfa_index": {"": "L OK OK OK OK OK OK"},
+    "mfa_authenticate": {"": "L R R R R R R"},  # no sign-in waiting for its second factor
+    "mfa_reauthenticate": {"": "L R R R R R R"},  # by code: nobody has an app; staff are sent to their key
+    "mfa_activate_totp": {"": "L R R R R R R"},
+    "mfa_deactivate_totp": {"": "L N N N N N N"},
+    "mfa_view_recovery_codes": {"": "L N N N N N N"},
+    "mfa_generate_recovery_codes": {"": "L R R R R R R"},
+    "mfa_download_recovery_codes": {"": "L N N N N N N"},
+    "mfa_list_webauthn": {"": "L OK OK OK OK OK OK"},
+    "mfa_add_webauthn": {"": "L R R R R R R"},
+    "mfa_reauthenticate_webauthn": {"": "L R R R R OK R"},  # confirm with the key: staff have one
+    "mfa_remove_webauthn": {"ref": "L R R R R R R", "missing": "L R R R R R R"},
+    "mfa_edit_webauthn": {"ref": "L R R R R R R", "missing": "L R R R R R R"},
+    "mfa_login_webauthn": {"": "L R R R R R R"},  # passkey sign-in: a GET (not the page's script) is sent to the form
     # --- the admin site ------------------------------------------------------------------------
     "admin:index": {"": "L L L OK OK OK OK"},
-    "admin:login": {"": "OK OK OK R R R R"},  # staff are sent on to the index
+    # The portal's sign-in form (hubportal.users.views.AdminLoginView); a signed-in trainee may not enter.
+    "admin:login": {"": "OK F F R R R R"},  # staff are sent on to the index
     "admin:logout": {"": "R R R M M M M"},  # POST only; non-staff are sent to the index first
     "admin:password_change": {"": "L L L OK OK OK OK"},
     "admin:password_change_done": {"": "L L L OK OK OK OK"},
@@ -246,6 +280,7 @@ OTHER_ROWS = {
         "audit": "L L L N N OK OK",
         "jobs": "L L L OK OK OK OK",
         "outbox": "L L L N N OK OK",
+        "mfa": "L L L N N N OK",
         "trainees": "L L L OK OK OK OK",
         "curriculum": "L L L N N OK OK",
         "cohorts": "L L L OK OK OK OK",
@@ -259,13 +294,13 @@ OTHER_ROWS = {
 # answers, why). The matrix test accepts exactly that answer there; a strict xfail test per cell keeps
 # each one visible, and fails (XPASS) once the code is fixed: then delete its entry.
 KNOWN_LEAKS: dict = {}
-_NO_PERMISSION = ("hub staff see everything, but their role holds no permission on groups, allauth's email "
-                  "addresses or the audit log (hubportal/users/roles.py); issue 13 opens the audit trail to them")
+_NO_PERMISSION = ("hub staff see everything, but their role holds no permission on groups or allauth's email "
+                  "addresses (hubportal/users/roles.py)")
 KNOWN_STRICTER = {
     **{(f"admin:{info}_{view}", "" if view == "changelist" else "ref", "staff"): (FORBIDDEN, _NO_PERMISSION)
-       for info in ("auth_group", "account_emailaddress", "audit_auditentry")
+       for info in ("auth_group", "account_emailaddress")
        for view in ("changelist", "change", "history")},
-    **{("admin:app_list", app, "staff"): (NOT_FOUND, _NO_PERMISSION) for app in ("auth", "account", "audit")},
+    **{("admin:app_list", app, "staff"): (NOT_FOUND, _NO_PERMISSION) for app in ("auth", "account")},
 }
 KNOWN = {**KNOWN_LEAKS, **KNOWN_STRICTER}
 
@@ -322,6 +357,7 @@ class Hub:
 
 def _build_hub() -> Hub:
     from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
 
     from certificates.models import Certificate, JobKind
     from certificates.services import certificates_issue
@@ -408,6 +444,9 @@ def _build_hub() -> Hub:
             for kind, role, session in (("x", "coord_x", session_x), ("y", "coord_y", session_y))
         }
 
+    # Hub staff's security key, as allauth.mfa keeps one that a browser registered.
+    key = Authenticator.objects.create(user=staff, type=Authenticator.Type.WEBAUTHN, data={
+        "name": "Staff key", "credential": json.loads(registration_for(str(staff.pk)))})
     email_a = EmailAddress.objects.create(user=trainee_a.user, email=trainee_a.user.email, primary=True,
                                           verified=True)
 
@@ -418,6 +457,7 @@ def _build_hub() -> Hub:
         "auth.group": {"ref": Group.objects.get(name=Role.HUB_STAFF).pk},
         "account.emailaddress": {"ref": email_a.pk},
         "users.user": {"ref": trainee_a.user.pk},
+        "mfa.authenticator": {"ref": key.pk},
         "audit.auditentry": {"ref": AuditEntry.objects.order_by("pk").first().pk},
         "outbox.outboundemail": {"ref": OutboundEmail.objects.order_by("pk").first().pk},
         "trainees.country": {"ref": Country.objects.get(code="KR").pk},
@@ -512,6 +552,8 @@ def url_for(hub: Hub, pattern: str, kind: str) -> str:
         return reverse(pattern, args=[hub.jobs.get(kind, 999_999_999)])
     if pattern == "account_confirm_email":
         return reverse(pattern, kwargs={"key": "no-such-key"})
+    if pattern in ("mfa_remove_webauthn", "mfa_edit_webauthn"):
+        return reverse(pattern, kwargs={"pk": hub.objects["mfa.authenticator"].get(kind, 999_999_999)})
     if pattern == "account_reset_password_from_key":
         return reverse(pattern, kwargs={"uidb36": "zz", "key": "no-such-key"})
     if pattern.endswith("_import_job"):

@@ -78,6 +78,8 @@ def production_env(test_database_url, tmp_path_factory) -> dict[str, str]:
         DJANGO_MEDIA_ROOT=str(tmp_path_factory.mktemp("media")),
         DATABASE_URL=test_database_url,
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+        # Production requires a cache every web process shares (the sign-in lock-out counts there).
+        CACHE_URL=os.environ.get("TEST_REDIS_CACHE_URL", "redis://127.0.0.1:6379/5"),
     )
     return env
 
@@ -169,7 +171,7 @@ def test_admin_login_page_renders(gunicorn_url):
 
     assert status == 200
     page = body.decode()
-    assert "<title>Log in | HubPortal</title>" in page
+    assert "<title>Sign in · HubPortal</title>" in page  # the portal's sign-in serves the admin too
     assert "Global Training Hub for Biomanufacturing" in page
 
 

@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
@@ -109,14 +110,20 @@ def test_a_150000_row_file_is_checked_and_imported_by_a_worker_while_the_web_sta
     user = get_user_model().objects.create_superuser(email="importer@hub.test", password=None)
     user.password = PBKDF2PasswordHasher().encode(PASSWORD, "large-import-salt")
     user.save(update_fields=["password"])
+    # Production requires a superuser's second factor (HUB_STAFF_MFA): an authenticator app's.
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
     source = tmp_path / "nominations-2027.csv"
     size = nomination_list(source)
     assert size > 18 * 1024 * 1024
     browser = Browser(gunicorn_url)
     browser.request("/admin/login/")
-    status, headers, _ = browser.post_form("/admin/login/", {"username": "importer@hub.test", "password": PASSWORD,
+    status, headers, _ = browser.post_form("/admin/login/", {"login": "importer@hub.test", "password": PASSWORD,
                                                              "next": "/admin/"})
     assert status == 302, "the login was refused"
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    status, headers, _ = browser.post_form("/accounts/2fa/authenticate/", {"code": code})
+    assert (status, headers["Location"]) == (302, "/admin/"), "the code was refused"
     browser.request("/admin/trainees/trainee/import/")
     worker_env = {"DJANGO_MEDIA_ROOT": production_env["DJANGO_MEDIA_ROOT"]}
     with running_worker(test_database_url, tmp_path, extra_env=worker_env):
