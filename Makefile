@@ -67,9 +67,9 @@ bench: install ## run every tests/bench/bench_*.py script
 
 # gettext's xgettext and msgfmt (Debian: gettext). The compiled .mo is committed, so that `make run`
 # needs neither; a test fails when it is older than the .po.
-messages: install ## update the Korean catalogue from the code (locale/ko) and compile it
-	$(MANAGE) makemessages -l ko --ignore=.venv --ignore=var --ignore=tests --no-location
-	$(MANAGE) compilemessages -l ko --ignore=.venv
+messages: install ## update the catalogues (locale/ko, fr, es, pt) from the code and compile them
+	$(MANAGE) makemessages -l ko -l fr -l es -l pt --ignore=.venv --ignore=var --ignore=tests --no-location
+	$(MANAGE) compilemessages -l ko -l fr -l es -l pt --ignore=.venv
 
 clean: ## remove local state (var/) and collected static files
 	rm -rf var staticfiles

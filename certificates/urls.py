@@ -3,7 +3,6 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("verify/<str:code>/", views.certificate_verify, name="certificate_verify"),
     path("certificates/<str:code>/download/", views.certificate_download, name="certificate_download"),
 ]

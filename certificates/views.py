@@ -6,7 +6,6 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from cohorts.selectors import enrolments_of_user
 from hubportal import access
 from hubportal.access import Action
 from hubportal.clientaddress import client_network
@@ -57,12 +56,3 @@ def certificate_download(request, code: str):
     return FileResponse(certificate.pdf.open("rb"), as_attachment=True, filename=f"{certificate.serial}.pdf",
                         content_type="application/pdf")
 
-
-def home(request):
-    """The portal's start page: a trainee's sessions, their attendance and their certificates.
-
-    Here, at the top of the import chain, because it reads enrolments and certificates."""
-    enrolments = (
-        enrolments_of_user(request.user).select_related("certificate") if request.user.is_authenticated else []
-    )
-    return render(request, "home.html", {"enrolments": enrolments})

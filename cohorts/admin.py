@@ -16,12 +16,15 @@ from hubportal.admin import (
 )
 from hubportal.importexport import HubImportExportMixin, ImporterResource, OptionalSessionImportForm, SessionImportForm
 from trainees.admin import TraineeAdmin
+from trainees.admin_invitations import invite_action
 from trainees.imports import TRAINEE_COLUMNS
+from trainees.models import Trainee
 
 from . import imports, selectors, services
 from .admin_privacy import TraineeRetentionFilter
 from .models import (
     SEAT_HOLDING_STATUSES,
+    Announcement,
     AttendanceRecord,
     CourseSession,
     Enrolment,
@@ -293,6 +296,8 @@ class EnrolmentAdmin(HubImportExportMixin, AuditedAdminMixin, ExtensibleAdmin):
         _status_action(EnrolmentStatus.COMPLETED, _("Mark as completed")),
         _status_action(EnrolmentStatus.WITHDRAWN, _("Withdraw")),
         _status_action(EnrolmentStatus.NO_SHOW, _("Mark as no-show")),
+        invite_action(lambda enrolments: Trainee.objects.filter(enrolments__in=enrolments)),
+        invite_action(lambda enrolments: Trainee.objects.filter(enrolments__in=enrolments), resend=True),
     ]
 
     def get_queryset(self, request):
@@ -406,7 +411,8 @@ class TimetableSlotAdmin(AuditedAdminMixin, ExtensibleAdmin):
 class FacilityVisitForm(forms.ModelForm):
     class Meta:
         model = FacilityVisit
-        fields = ["session", "host", "site", "starts_at", "ends_at", "capacity", "participants"]
+        fields = ["session", "host", "site", "starts_at", "ends_at", "meeting_point", "meets_at", "capacity",
+                  "participants"]
 
     def clean(self):
         cleaned = super().clean()
@@ -438,6 +444,20 @@ class FacilityVisitAdmin(AuditedAdminMixin, ExtensibleAdmin):
     @admin.display(description=_("participants"), ordering="_participants")
     def participant_count(self, obj):
         return obj._participants
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(AuditedAdminMixin, ExtensibleAdmin):
+    """Notices on the trainees' start page, for one session or for all."""
+
+    writes = AdminWrites("announcement", create=services.announcement_create,
+                         update=services.announcement_update, delete=services.announcement_delete)
+    list_display = ["title", "session", "published_at", "created_by"]
+    list_filter = [("session", ScopedRelatedOnlyFilter)]
+    list_select_related = ["session", "created_by"]
+    search_fields = ["title", "body"]
+    date_hierarchy = "published_at"
+    fields = ["session", "title", "body", "published_at"]
 
 
 @admin.register(AttendanceRecord)

@@ -20,12 +20,14 @@ from django.db import transaction
 from curriculum.models import Course, FacultyMember, Module
 from hubportal.users.roles import Role, roles_sync
 from hubportal.users.services import coordinator_grant
+from trainees.invitations import invitation_url, trainees_invite
 from trainees.models import Country, OrganisationKind, Trainee, TraineeCategory
 from trainees.services import normalise_email, organisation_get_or_create, trainee_create, trainee_update
 
 from .selectors import enrolment_list
 from .models import AttendanceStatus, CourseSession, EnrolmentStatus, FacilityVisit, SessionStatus, TimetableSlot
 from .services import (
+    announcement_create,
     attendance_mark,
     enrolment_advance_to,
     facility_visit_set_participants,
@@ -109,6 +111,19 @@ JULY_VISITS = [
     ("GC Biopharma", "Ochang plant, Cheongju", dt.datetime(2022, 7, 28, 8, 30), dt.datetime(2022, 7, 28, 17, 30), 80),
 ]
 
+DEMO_INVITED_COUNTRY = "SN"
+VISIT_MEETING_POINT = "Coach bays in front of Hoam Faculty House"
+# What the July trainees read on their start page.
+JULY_ANNOUNCEMENTS = [
+    ("Visit day: coaches leave at 07:40 and 08:10",
+     "On Thursday 28 July the coaches to SK bioscience (Andong) and GC Biopharma (Ochang) leave from the coach bays "
+     "in front of Hoam Faculty House. Your timetable says which visit is yours. Bring your passport: both plants "
+     "check identity at the gate.", dt.datetime(2022, 7, 25, 9, 0)),
+    ("Welcome to Seoul",
+     "Registration opens at 08:30 on Monday 18 July in the lobby of Hoam Faculty House. Wi-Fi: HubPortal-Guest.",
+     dt.datetime(2022, 7, 15, 9, 0)),
+]
+
 DEMO_COORDINATOR = "coordinator@hub.example"
 DEMO_ACCOUNTS = [
     # (email, name, role, is_superuser)
@@ -177,6 +192,9 @@ def read_demo_cohort_csv(path: Path = DEMO_COHORT_CSV) -> list[DemoPerson]:
 class SeedReport:
     created: dict = field(default_factory=dict)
     logins: list = field(default_factory=list)
+    # A trainee invited to the trainee site, and the link of their invitation ("" once they used it).
+    invited: Trainee | None = None
+    invitation_url: str = ""
 
     def count(self, what: str):
         self.created[what] = self.created.get(what, 0) + 1
@@ -196,6 +214,9 @@ def demo_hub_seed() -> SeedReport:
     trainees = _seed_july_cohort(actor, people, report)
     july = _seed_session(actor, JULY, faculty, report)
     if _enrol_cohort(actor, july, trainees, report):
+        for title, body, published in JULY_ANNOUNCEMENTS:
+            announcement_create(actor=actor, session=july, title=title, body=body,
+                                published_at=published.replace(tzinfo=SEOUL))
         visits = _seed_visits(actor, july, report)
         _mark_attendance(actor, july, visits, random.Random("BDM-2022-07"))
         _complete(actor, july)
@@ -206,6 +227,7 @@ def demo_hub_seed() -> SeedReport:
         _complete(actor, october)
     login_trainee = next(t for person, t in zip(people, trainees) if person.demo_login)
     _seed_trainee_login(actor, login_trainee, groups, report)
+    _seed_invitation(actor, next(t for t in trainees if t.country.code == DEMO_INVITED_COUNTRY), report)
     # The demo coordinator looks after the July course: with the access policy, a coordinator with
     # no session would see nothing at all.
     coordinator_grant(actor=actor, email=DEMO_COORDINATOR, session=july)
@@ -329,6 +351,7 @@ def _seed_visits(actor, session: CourseSession, report: SeedReport) -> list[Faci
         visit = FacilityVisit.objects.create(
             session=session, host=host, site=site, capacity=capacity,
             starts_at=starts.replace(tzinfo=SEOUL), ends_at=ends.replace(tzinfo=SEOUL),
+            meeting_point=VISIT_MEETING_POINT, meets_at=(starts - dt.timedelta(minutes=20)).replace(tzinfo=SEOUL),
         )
         facility_visit_set_participants(actor=actor, visit=visit, enrolments=enrolments[index :: len(JULY_VISITS)])
         report.count("facility visits")
@@ -372,6 +395,18 @@ def _complete(actor, session: CourseSession) -> None:
         to_status = EnrolmentStatus.COMPLETED if passed else EnrolmentStatus.ATTENDED
         enrolment_advance_to(actor=actor, enrolment=enrolment, to_status=to_status)
     session_change_status(actor=actor, session=session, to_status=SessionStatus.CLOSED)
+
+
+def _seed_invitation(actor, trainee: Trainee, report: SeedReport) -> None:
+    """One trainee invited to the trainee site (a Senegalese one: the invitation and the site in French),
+    so that the demo shows the invitation link's page; the link again on every run until it is used."""
+    trainee.refresh_from_db()
+    if trainee.user_id is None:
+        trainees_invite(actor=actor, trainees=[trainee])
+        trainee.refresh_from_db()
+    report.invited = trainee
+    if not trainee.user.has_usable_password():
+        report.invitation_url = invitation_url(trainee.user)
 
 
 def _seed_trainee_login(actor, trainee: Trainee, groups: dict, report: SeedReport) -> None:

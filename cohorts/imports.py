@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hubportal.importing import Column, ImportReport, Problem, RowOutcome, chunks, match_columns
+from hubportal.importing import ChoiceSpellings, Column, ImportReport, Problem, RowOutcome, chunks, match_columns
 from hubportal.tabular import Table, normalise_header
 from trainees.imports import trainees_import
 from trainees.models import Trainee
@@ -46,22 +46,14 @@ ATTENDANCE_COLUMNS = (
 NOMINATING_BODY_NAME_LIMIT = Enrolment._meta.get_field("nominating_body_name").max_length
 
 
-def _spellings(choices, extra: dict) -> dict:
-    found = dict(extra)
-    for choice in choices:
-        found[normalise_header(choice.value)] = choice
-        found[normalise_header(str(choice.label))] = choice
-    return found
-
-
-STATUS_SPELLINGS = _spellings(EnrolmentStatus, {"noshow": EnrolmentStatus.NO_SHOW})
-NOMINATOR_SPELLINGS = _spellings(NominatingBody, {
+STATUS_SPELLINGS = ChoiceSpellings(EnrolmentStatus, {"noshow": EnrolmentStatus.NO_SHOW})
+NOMINATOR_SPELLINGS = ChoiceSpellings(NominatingBody, {
     "worldhealthorganization": NominatingBody.WHO, "nationalregulatoryauthority": NominatingBody.NATIONAL_AUTHORITY,
     "nra": NominatingBody.NATIONAL_AUTHORITY, "ministry": NominatingBody.NATIONAL_AUTHORITY,
     "government": NominatingBody.NATIONAL_AUTHORITY, "manufacturer": NominatingBody.COMPANY,
     "employer": NominatingBody.COMPANY, "기업": NominatingBody.COMPANY, "회사": NominatingBody.COMPANY,
 })
-ATTENDANCE_SPELLINGS = _spellings(AttendanceStatus, {
+ATTENDANCE_SPELLINGS = ChoiceSpellings(AttendanceStatus, {
     "p": AttendanceStatus.PRESENT, "yes": AttendanceStatus.PRESENT, "y": AttendanceStatus.PRESENT,
     "x": AttendanceStatus.PRESENT, "출석": AttendanceStatus.PRESENT, "l": AttendanceStatus.LATE,
     "지각": AttendanceStatus.LATE, "a": AttendanceStatus.ABSENT, "no": AttendanceStatus.ABSENT,
@@ -131,12 +123,12 @@ def enrolments_import(*, actor, table: Table, session: CourseSession, dry_run: b
         seen[trainee.pk] = number
         status = nominator = None
         if cell.get("status"):
-            status = STATUS_SPELLINGS.get(normalise_header(cell["status"]))
+            status = STATUS_SPELLINGS.get(cell["status"])
             if status is None:
                 problem("status", _("“%(value)s” is not an enrolment status (use %(choices)s).") % {
                     "value": cell["status"], "choices": ", ".join(str(c.label) for c in EnrolmentStatus)})
         if cell.get("nominated_by"):
-            nominator = NOMINATOR_SPELLINGS.get(normalise_header(cell["nominated_by"]))
+            nominator = NOMINATOR_SPELLINGS.get(cell["nominated_by"])
             if nominator is None:
                 problem("nominated_by", _("“%(value)s” is not a nominating body (use %(choices)s).") % {
                     "value": cell["nominated_by"], "choices": ", ".join(str(c.label) for c in NominatingBody)})
@@ -246,7 +238,7 @@ def attendance_import(*, actor, table: Table, session: CourseSession, dry_run: b
         elif enrolment is None:
             problem("email", _("%(email)s is not enrolled in %(session)s.") % {"email": cell["email"],
                                                                              "session": session.code})
-        status = ATTENDANCE_SPELLINGS.get(normalise_header(cell["status"])) if cell["status"] else None
+        status = ATTENDANCE_SPELLINGS.get(cell["status"]) if cell["status"] else None
         if status is None:
             problem("status", _("“%(value)s” is not an attendance status (use present, late, absent or excused).")
                     % {"value": cell["status"]} if cell["status"] else _("is empty."))

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from curriculum.models import Course, FacultyMember, Module
@@ -294,6 +295,12 @@ class FacilityVisit(models.Model):
     site = models.CharField(_("site"), max_length=255)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
+    meeting_point = models.CharField(
+        _("meeting point"), max_length=255, blank=True,
+        help_text=_("Where the trainees gather to leave, for example the bus stop in front of the venue."),
+    )
+    meets_at = models.DateTimeField(_("meeting time"), null=True, blank=True,
+                                    help_text=_("When they gather; empty: at the start of the visit."))
     capacity = models.PositiveIntegerField(_("capacity"))
     participants = models.ManyToManyField(
         Enrolment, verbose_name=_("participants"), related_name="visits", blank=True
@@ -383,3 +390,37 @@ class AttendanceRecord(models.Model):
 
     def __str__(self):
         return f"{self.enrolment.trainee} – {self.slot or self.visit}: {self.get_status_display()}"
+
+    def audit_subjects(self) -> dict:
+        return self.enrolment.audit_subjects()
+
+
+class Announcement(models.Model):
+    """A notice hub staff write for the trainees of one session, or of every session: shown on each
+    trainee's start page once published."""
+
+    session = models.ForeignKey(
+        CourseSession, verbose_name=_("session"), on_delete=models.CASCADE, related_name="announcements",
+        null=True, blank=True, help_text=_("Empty: for the trainees of every session."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+    published_at = models.DateTimeField(
+        _("published"), default=timezone.now, db_index=True,
+        help_text=_("Trainees see it from this moment; a later one schedules it."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", editable=False,
+    )
+
+    class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+        ordering = ["-published_at", "-id"]
+
+    def __str__(self):
+        return self.title
+
+    def audit_subjects(self) -> dict:
+        return {"session": self.session_id}

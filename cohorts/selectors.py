@@ -64,8 +64,3 @@ def enrolment_attendance_rate(enrolment: Enrolment) -> float | None:
     return _with_attendance(Enrolment.objects.filter(pk=enrolment.pk)).values_list(
         "attendance_rate", flat=True
     ).get()
-
-
-def enrolments_of_user(user) -> QuerySet[Enrolment]:
-    """A trainee's own enrolments, newest session first."""
-    return enrolment_list(actor=user).filter(trainee__user=user).order_by("-session__start_date")

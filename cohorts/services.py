@@ -17,6 +17,7 @@ from trainees.models import Trainee
 from .models import (
     ENROLMENT_TRANSITIONS,
     SEAT_HOLDING_STATUSES,
+    Announcement,
     AttendanceRecord,
     AttendanceStatus,
     CourseSession,
@@ -713,7 +714,7 @@ def enrolment_update(*, actor, enrolment: Enrolment, **changes) -> Enrolment:
                         updatable={"nominated_by", "nominating_body_name"})
 
 
-_VISIT_FIELDS = {"session", "host", "site", "starts_at", "ends_at", "capacity"}
+_VISIT_FIELDS = {"session", "host", "site", "starts_at", "ends_at", "capacity", "meeting_point", "meets_at"}
 
 
 @transaction.atomic
@@ -727,6 +728,8 @@ def facility_visit_create(
     ends_at,
     capacity: int,
     participants: Iterable[Enrolment] = (),
+    meeting_point: str = "",
+    meets_at=None,
 ) -> FacilityVisit:
     """Add a facility visit to a session, with its participants (through facility_visit_set_participants).
 
@@ -736,7 +739,7 @@ def facility_visit_create(
     """
     access.require_session(actor, access.Action.ADD, session)
     visit = FacilityVisit(session=session, host=host, site=site, starts_at=starts_at, ends_at=ends_at,
-                          capacity=capacity)
+                          capacity=capacity, meeting_point=meeting_point, meets_at=meets_at)
     visit = model_create(actor=actor, instance=visit, action="visit.create")
     participants = list(participants)
     if participants:
@@ -784,3 +787,42 @@ def attendance_record_delete(*, actor, record: AttendanceRecord) -> None:
     PermissionDenied unless the actor is hub staff."""
     access.require(actor, access.Action.DELETE, record)
     model_delete(actor=actor, instance=record, action="attendance.delete")
+
+
+# --- Announcements -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def announcement_create(*, actor, title: str, body: str, session: CourseSession | None = None,
+                        published_at=None) -> Announcement:
+    """Publish a notice on the start page of the trainees of `session` (None: of every session), from
+    `published_at` (default: now).
+
+    Raises PermissionDenied unless the session is the actor's (hub staff: any, or none; a coordinator:
+    theirs), ValidationError for an empty title or text.
+    """
+    access.require_session(actor, access.Action.ADD, session)
+    announcement = Announcement(title=title.strip(), body=body.strip(), session=session,
+                                published_at=published_at or timezone.now(), created_by=recorded_user(actor))
+    return model_create(actor=actor, instance=announcement, action="announcement.create")
+
+
+@transaction.atomic
+def announcement_update(*, actor, announcement: Announcement, **changes) -> Announcement:
+    """Change an announcement's title, text, session or publication time; records what changed.
+
+    Raises PermissionDenied unless the announcement is the actor's, and so is the session it is moved
+    to (a coordinator: their sessions'; hub staff: any), TypeError for another field.
+    """
+    access.require(actor, access.Action.CHANGE, announcement)
+    if "session" in changes:
+        access.require_session(actor, access.Action.CHANGE, changes["session"])
+    return model_update(actor=actor, instance=announcement, changes=changes, action="announcement.update",
+                        updatable={"title", "body", "session", "published_at"})
+
+
+@transaction.atomic
+def announcement_delete(*, actor, announcement: Announcement) -> None:
+    """Withdraw an announcement. Raises PermissionDenied unless the actor is hub staff."""
+    access.require(actor, access.Action.DELETE, announcement)
+    model_delete(actor=actor, instance=announcement, action="announcement.delete")

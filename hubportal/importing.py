@@ -14,6 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from hubportal.tabular import Table, UnreadableFile, normalise_header, read_table
@@ -135,14 +136,43 @@ class Column:
         file exported from the admin in Korean comes back with Korean headers, whoever imports it),
         or a usual spelling."""
         key = normalise_header(header)
-        return any(key == normalise_header(name) for name in (self.field, *self._labels(), *self.spellings))
+        return any(key == normalise_header(str(name)) for name in (self.field, *self._labels(), *self.spellings))
 
     def _labels(self) -> list[str]:
+        """The label, and the spellings given as lazy translations ("Country code", the trainee
+        export's column), in each of the portal's languages."""
         labels = []
+        lazy = [spelling for spelling in self.spellings if isinstance(spelling, Promise)]
         for language, _name in settings.LANGUAGES:
             with translation.override(language):
-                labels.append(str(self.label))
+                labels += [str(self.label), *(str(spelling) for spelling in lazy)]
         return labels
+
+
+class ChoiceSpellings:
+    """What a cell may say for each of some choices (an enrolment status, a category): the value, the
+    label in any of the portal's languages (what an export from the admin in French wrote, what the
+    error message suggests), and usual spellings, all compared as normalise_header compares headers.
+
+    Built on first use, not at import, when no catalogue is loaded yet."""
+
+    def __init__(self, choices, extra: dict | None = None):
+        self.choices = choices
+        self.extra = dict(extra or {})
+        self._found: dict | None = None
+
+    def get(self, cell: str):
+        """The choice a cell names, or None."""
+        if self._found is None:
+            found = dict(self.extra)
+            for language, _name in settings.LANGUAGES:
+                with translation.override(language):
+                    for choice in self.choices:
+                        found.setdefault(normalise_header(str(choice.label)), choice)
+            for choice in self.choices:
+                found[normalise_header(choice.value)] = choice
+            self._found = found
+        return self._found.get(normalise_header(cell))
 
 
 def match_columns(headers: Sequence[str], columns: Iterable[Column], header_row: int = 1) -> tuple[

@@ -17,6 +17,7 @@ urlpatterns = [
     # allauth's email page, where an unverified address cannot become the login.
     path("accounts/email/", account_views.email, name="account_email"),
     path("accounts/", include("allauth.urls")),
+    path("", include("portal.urls")),
     path("", include("certificates.urls")),
     path("", include("hubportal.jobs.urls")),
     path("admin/", admin.site.urls),

@@ -10,6 +10,7 @@ from hubportal.admin import AdminView, AdminWrites, AuditedAdminMixin, Extensibl
 from hubportal.importexport import HubImportExportMixin, ImporterResource
 
 from . import services
+from .admin_invitations import invite_action
 from .admin_privacy import anonymise, personal_data_view
 from .imports import TRAINEE_COLUMNS, trainees_import
 from .models import Country, IncomeClassification, Organisation, Trainee
@@ -122,6 +123,9 @@ class TraineeAdmin(HubImportExportMixin, AuditedAdminMixin, ExtensibleAdmin):
         (_("Name"), {"fields": [("given_name", "family_name"), "native_name"]}),
         (_("Contact"), {"fields": ["email", "phone"]}),
         (_("Where from"), {"fields": ["country", "organisation", "job_title", "category"]}),
+        (_("Own profile"), {"fields": ["preferred_name", "time_zone", "language", "dietary_needs",
+                                        "accessibility_needs", "emergency_contact"],
+                             "description": _("What the trainee corrects themselves on their profile page.")}),
         (_("Portal"), {"fields": ["user"]}),
         (_("Record"), {"fields": [("created_at", "updated_at", "anonymised_at")], "classes": ["collapse"]}),
     ]
@@ -133,7 +137,8 @@ class TraineeAdmin(HubImportExportMixin, AuditedAdminMixin, ExtensibleAdmin):
             return [*fields, *(f.name for f in self.model._meta.fields if f.editable and f.name not in fields)]
         return fields
     # The personal data file (a button on the trainee's page) and the anonymisation: admin_privacy.py.
-    actions = [anonymise]
+    actions = [anonymise, invite_action(lambda trainees: trainees),
+               invite_action(lambda trainees: trainees, resend=True)]
     extra_views = [AdminView("<path:object_id>/personal-data/", personal_data_view, "personal_data")]
 
     def has_anonymise_permission(self, request):

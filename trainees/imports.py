@@ -7,8 +7,8 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from hubportal.importing import Column, ImportReport, Problem, RowOutcome, match_columns
-from hubportal.tabular import Table, normalise_header
+from hubportal.importing import ChoiceSpellings, Column, ImportReport, Problem, RowOutcome, match_columns
+from hubportal.tabular import Table
 
 from .countries import CountryResolver
 from .models import Organisation, Trainee, TraineeCategory
@@ -19,8 +19,9 @@ TRAINEE_COLUMNS = (
            required=True),
     Column("given_name", gettext_lazy("Given name"), ("First name", "Given names", "Forename", "First", "이름"), required=True),
     Column("family_name", gettext_lazy("Family name"), ("Surname", "Last name", "Family", "Last", "성"), required=True),
-    Column("country", gettext_lazy("Country"), ("Country code", "Nationality", "Country of origin", "국가", "국적", "나라"),
-           required=True),
+    # "Country code" as a lazy translation too: the trainee export's column, in whatever language it was made.
+    Column("country", gettext_lazy("Country"), (gettext_lazy("Country code"), "Nationality", "Country of origin",
+                                                "국가", "국적", "나라"), required=True),
     Column("organisation", gettext_lazy("Organisation"), ("Organization", "Institution", "Company", "Employer", "Affiliation",
                                                 "소속기관", "소속", "기관", "회사")),
     Column("job_title", gettext_lazy("Job title"), ("Position", "Title", "Role", "Designation", "직위", "직책", "직급")),
@@ -35,7 +36,7 @@ MAX_LENGTHS = {
     for name in ("given_name", "family_name", "native_name", "organisation", "job_title", "phone", "email")
 }
 # What coordinators write in the category column, beside the choices' own values and labels.
-CATEGORY_SPELLINGS = {
+CATEGORY_SPELLINGS = ChoiceSpellings(TraineeCategory, {
     "production": TraineeCategory.LMIC_PRODUCTION,
     "productionstaff": TraineeCategory.LMIC_PRODUCTION,
     "manufacturing": TraineeCategory.LMIC_PRODUCTION,
@@ -47,10 +48,7 @@ CATEGORY_SPELLINGS = {
     "domestic": TraineeCategory.KOREA_INDUSTRY,
     "국내": TraineeCategory.KOREA_INDUSTRY,
     "국내기업": TraineeCategory.KOREA_INDUSTRY,
-}
-for _choice in TraineeCategory:
-    CATEGORY_SPELLINGS[normalise_header(_choice.value)] = _choice
-    CATEGORY_SPELLINGS[normalise_header(str(_choice.label))] = _choice
+})
 
 
 def _clean_rows(table: Table, positions: dict[str, int], headers: list[str], report: ImportReport):
@@ -91,7 +89,7 @@ def _clean_rows(table: Table, positions: dict[str, int], headers: list[str], rep
             else:
                 values["country"] = country
         if cell.get("category"):
-            category = CATEGORY_SPELLINGS.get(normalise_header(cell["category"]))
+            category = CATEGORY_SPELLINGS.get(cell["category"])
             if category is None:
                 problem("category", _("“%(value)s” is not a category (use %(choices)s).") % {
                     "value": cell["category"], "choices": ", ".join(str(c.label) for c in TraineeCategory)})

@@ -1,8 +1,13 @@
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+
+from .languages import country_language
+from .timezones import country_time_zone
 
 
 class WhoRegion(models.TextChoices):
@@ -78,6 +83,10 @@ class Country(models.Model):
 
     def natural_key(self):
         return (self.code.code,)
+
+    @property
+    def default_time_zone(self) -> str:
+        return country_time_zone(self.code)
 
     @property
     def is_who_member(self) -> bool:
@@ -181,6 +190,24 @@ class Trainee(models.Model):
         blank=True,
         related_name="trainee",
     )
+    # What the trainee corrects themselves on their profile page (trainee_profile_update).
+    preferred_name = models.CharField(
+        _("preferred name"), max_length=100, blank=True,
+        help_text=_("The name to call the trainee by, if not their given name."),
+    )
+    dietary_needs = models.CharField(_("dietary needs"), max_length=500, blank=True)
+    accessibility_needs = models.CharField(_("accessibility needs"), max_length=500, blank=True)
+    emergency_contact = models.CharField(
+        _("emergency contact"), max_length=300, blank=True, help_text=_("A name, how they are related, a phone number."),
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True,
+        help_text=_("Times are shown in Korea's time and in this one; empty: the country's."),
+    )
+    language = models.CharField(_("language"), max_length=8, blank=True,
+                                help_text=_("Of the portal and the emails; empty: as the browser asks."))
+    # The key of the private calendar subscription (/calendar/<token>.ics); renewing it retires the old one.
+    calendar_token = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     anonymised_at = models.DateTimeField(
@@ -209,3 +236,29 @@ class Trainee(models.Model):
     def full_name(self) -> str:
         """The passport name, family name in capitals as printed on travel documents."""
         return f"{self.given_name} {self.family_name.upper()}"
+
+    @property
+    def called(self) -> str:
+        """The name to greet them by."""
+        return self.preferred_name or self.given_name
+
+    @property
+    def preferred_language(self) -> str:
+        """The language of their pages and emails: theirs if they chose one, else their country's."""
+        return self.language or country_language(self.country.code)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The trainee's own time zone: theirs if they chose one, else their country's."""
+        name = self.time_zone or self.country.default_time_zone
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo(settings.TIME_ZONE)
+
+    @property
+    def is_anonymised(self) -> bool:
+        return self.anonymised_at is not None
+
+    def audit_subjects(self) -> dict:
+        return {"trainee": self.pk}

@@ -1,7 +1,11 @@
 """Writes on countries, organisations and trainees. Each validates, saves and leaves an audit entry."""
 
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from zoneinfo import available_timezones
+
+from django.conf import settings
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -88,17 +92,23 @@ def trainee_create(
     native_name: str = "",
     phone: str = "",
     user=None,
+    **profile,
 ) -> Trainee:
-    """Register a trainee.
+    """Register a trainee; `profile` may give the fields of PROFILE_FIELDS too (staff filling them in).
 
     Raises PermissionDenied unless the actor is hub staff (a coordinator brings trainees in by
     importing them into their session), ValidationError for a missing field, an invalid email, or
-    an email that another trainee already has in any letter case.
+    an email that another trainee already has in any letter case, TypeError for another field.
     """
     access.require(actor, access.Action.ADD, Trainee)
+    unknown = set(profile) - set(PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not fields of a trainee's profile: {', '.join(sorted(unknown))}")
     trainee = _new_trainee(given_name=given_name, family_name=family_name, email=email, country=country,
                            category=category, organisation=organisation, job_title=job_title,
                            native_name=native_name, phone=phone, user=user)
+    for name, value in profile.items():
+        setattr(trainee, name, value)
     return model_create(actor=actor, instance=trainee, action="trainee.create")
 
 
@@ -136,7 +146,8 @@ def trainee_default_category(*, country: Country, organisation: Organisation | N
 
 _UPDATABLE = {
     "given_name", "family_name", "native_name", "email", "phone", "country", "organisation",
-    "job_title", "category", "user",
+    "job_title", "category", "user", "preferred_name", "dietary_needs", "accessibility_needs",
+    "emergency_contact", "time_zone", "language",
 }
 
 
@@ -152,7 +163,87 @@ def trainee_update(*, actor, trainee: Trainee, **changes) -> Trainee:
     _refuse_anonymised(trainee)
     if "email" in changes:
         changes["email"] = normalise_email(changes["email"])
-    return model_update(actor=actor, instance=trainee, changes=changes, action="trainee.update", updatable=_UPDATABLE)
+    old_email = trainee.email
+    trainee = model_update(actor=actor, instance=trainee, changes=changes, action="trainee.update",
+                           updatable=_UPDATABLE)
+    if trainee.email != old_email and trainee.user_id:
+        _login_follows_record(trainee)
+    return trainee
+
+
+def _login_follows_record(trainee: Trainee) -> None:
+    """The trainee's login is their record's address: staff corrected it, so the account signs in with it."""
+    from allauth.account.models import EmailAddress
+
+    user = trainee.user
+    user.email = trainee.email
+    user.save(update_fields=["email"])
+    EmailAddress.objects.filter(user=user).exclude(email__iexact=trainee.email).update(primary=False)
+    EmailAddress.objects.update_or_create(user=user, email__iexact=trainee.email,
+                                          defaults={"email": trainee.email, "primary": True})
+
+
+@transaction.atomic
+def trainee_email_follow_login(*, user, email: str) -> Trainee | None:
+    """The trainee record of `user` takes `email`, which they made their login on the email page (a
+    verified address: hubportal.users.views.PortalEmailView). Audited as the trainee's own change; None
+    when the account has no trainee record."""
+    trainee = Trainee.objects.filter(user=user).first()
+    email = normalise_email(email)
+    if trainee is None or trainee.is_anonymised or trainee.email == email:
+        return trainee
+    return model_update(actor=user, instance=trainee, changes={"email": email}, action="trainee.email_change",
+                        updatable={"email"})
+
+
+def _refuse_anonymised(trainee: Trainee) -> None:
+    if trainee.is_anonymised:
+        raise ValidationError(_("This trainee's personal data was erased at their request; the record is not "
+                                "filled in again."))
+
+
+# What a trainee corrects on their own profile page. Their names as in the passport, email, country and
+# organisation stay with the hub's staff (trainee_update).
+PROFILE_FIELDS = ["preferred_name", "native_name", "phone", "dietary_needs", "accessibility_needs",
+                  "emergency_contact", "time_zone", "language"]
+
+
+@transaction.atomic
+def trainee_profile_update(*, actor, trainee: Trainee, **changes) -> Trainee:
+    """Change the fields of PROFILE_FIELDS, as the trainee does on their profile page (or staff for them);
+    the audit trail keeps what changed from what to what.
+
+    Raises PermissionDenied unless the trainee is the actor's own (or the actor may change them: hub
+    staff, their session's coordinator), ValidationError for a time zone or language the portal does
+    not know, TypeError for another field.
+    """
+    access.require(actor, access.Action.EDIT_PROFILE, trainee)
+    _refuse_anonymised(trainee)
+    problems = {}
+    if changes.get("time_zone") and changes["time_zone"] not in available_timezones():
+        problems["time_zone"] = _("“%(value)s” is not a time zone.") % {"value": changes["time_zone"]}
+    if changes.get("language") and changes["language"] not in dict(settings.LANGUAGES):
+        problems["language"] = _("“%(value)s” is not one of the portal's languages.") % {"value": changes["language"]}
+    if problems:
+        raise ValidationError(problems)
+    for name in ("preferred_name", "native_name", "phone", "emergency_contact"):
+        if name in changes:
+            changes[name] = _one_line(changes[name])
+    return model_update(actor=actor, instance=trainee, changes=changes, action="trainee.profile_update",
+                        updatable=set(PROFILE_FIELDS))
+
+
+@transaction.atomic
+def trainee_calendar_renew(*, actor, trainee: Trainee) -> str:
+    """Give the trainee a new private calendar address (/calendar/<token>.ics); the old one stops working.
+
+    Raises PermissionDenied unless the trainee is the actor's own (or hub staff's).
+    """
+    access.require(actor, access.Action.EDIT_PROFILE, trainee)
+    trainee.calendar_token = secrets.token_urlsafe(24)
+    Trainee.objects.filter(pk=trainee.pk).update(calendar_token=trainee.calendar_token)
+    audit_record(actor=actor, action="trainee.calendar_renew", target=trainee)
+    return trainee.calendar_token
 
 
 @dataclass(frozen=True)

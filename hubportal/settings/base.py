@@ -37,7 +37,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",  # before hubportal.users, whose admin replaces allauth's authenticator admin
     "import_export",
-    # Ours, each after the apps it imports (imports flow reports -> certificates -> cohorts ->
+    # Ours, each after the apps it imports (imports flow portal, reports -> certificates -> cohorts ->
     # curriculum / trainees -> hubportal), so that an app's admin extends admins registered already.
     "hubportal.users",
     "hubportal.audit",
@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "cohorts",
     "certificates",
     "reports",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -157,7 +158,10 @@ HUB_STAFF_SESSION_IDLE_SECONDS = env.int("HUB_STAFF_SESSION_IDLE_SECONDS", defau
 
 # --- Internationalisation ----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("ko", _("Korean"))]
+# The trainees' languages: the hub's working language, the host's, and those of Francophone Africa
+# and the Maghreb, Latin America, and Brazil and Lusophone Africa.
+LANGUAGES = [("en", _("English")), ("ko", _("Korean")), ("fr", _("French")), ("es", _("Spanish")),
+             ("pt", _("Portuguese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Seoul"
 USE_I18N = True
@@ -183,6 +187,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Global Training Hub <no-
 # was queued): the scheduler hands it to a worker again. Longer than the longest wait between two
 # attempts (8 minutes) and a busy queue.
 OUTBOX_STUCK_SECONDS = env.int("OUTBOX_STUCK_SECONDS", default=20 * 60)
+# A trainee's invitation link (set a password, verify the address) works this long, and once.
+INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 # Sent messages are deleted after this many days (their bodies hold names and one-time links).
 OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=90)
 

@@ -14,7 +14,7 @@ class Role:
 _HUB_STAFF_MODELS = {
     "trainees": ["country", "organisation", "trainee"],
     "curriculum": ["course", "module", "facultymember"],
-    "cohorts": ["coursesession", "timetableslot", "enrolment", "facilityvisit", "attendancerecord"],
+    "cohorts": ["coursesession", "timetableslot", "enrolment", "facilityvisit", "attendancerecord", "announcement"],
     "certificates": ["certificate"],
     "jobs": ["job"],
     "outbox": ["outboundemail"],
@@ -25,6 +25,7 @@ _COORDINATOR_PERMISSIONS = {
     ("cohorts", "coursesession"): ["view"],
     ("cohorts", "timetableslot"): ["view", "add", "change"],
     ("cohorts", "facilityvisit"): ["view", "add", "change"],
+    ("cohorts", "announcement"): ["view", "add", "change"],
     ("cohorts", "enrolment"): ["view", "add", "change"],
     ("cohorts", "attendancerecord"): ["view", "add", "change"],
     ("certificates", "certificate"): ["view"],

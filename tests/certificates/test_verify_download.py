@@ -86,8 +86,9 @@ def test_pdf_files_are_not_served_from_a_public_media_url(client, certificate):
     assert client.get(f"/{certificate.pdf.name}").status_code == 404
 
 
-def test_the_holder_sees_the_download_on_their_home_page(client, certificate, trainee_user):
+def test_the_holder_sees_the_download_on_their_certificates_page(client, certificate, trainee_user):
     client.force_login(trainee_user)
-    page = client.get("/").content.decode()
+    page = client.get("/certificates/").content.decode()
     assert f"/certificates/{certificate.verification_code}/download/" in page
-    assert f'href="/verify/{certificate.verification_code}/"' in page  # the link to share
+    assert f'href="/verify/{certificate.verification_code}/"' in page  # the link to open
+    assert f'value="http://testserver/verify/{certificate.verification_code}/"' in page  # the link to copy

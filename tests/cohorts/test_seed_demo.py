@@ -76,7 +76,8 @@ def test_the_seeded_trainees_are_the_people_of_the_data_file_in_its_order(seeded
         for p in people
     ]
     (login,) = [p.email for p in people if p.demo_login]
-    assert Trainee.objects.exclude(user=None).get().email == login
+    assert Trainee.objects.exclude(user=None).filter(user__password__startswith="!").get().country.code == "SN"
+    assert Trainee.objects.exclude(user=None).exclude(user__password__startswith="!").get().email == login
 
 
 def test_both_2022_sessions_exist_with_timetables_visits_and_attendance(seeded):
@@ -131,8 +132,18 @@ def test_the_seed_prints_the_demo_logins_and_they_work(seeded, client):
     for email in ("admin@hub.example", "staff@hub.example", "coordinator@hub.example"):
         assert email in seeded
         assert client.login(email=email, password="hubportal-demo")
-    trainee = Trainee.objects.exclude(user=None).get()
+    trainee = Trainee.objects.exclude(user=None).exclude(user__password__startswith="!").get()
     assert trainee.email in seeded
+    assert client.login(email=trainee.email, password="hubportal-demo")
+
+
+def test_the_seed_prints_an_invitation_link_that_opens_the_password_page(seeded, client):
+    invited = Trainee.objects.get(user__password__startswith="!")
+    link = re.search(r"Invitation to the trainee site for (\S+) .*\n\s+(http\S+)", seeded)
+
+    assert link and link.group(1) == invited.email
+    page = client.get(link.group(2).split("127.0.0.1:8000", 1)[1])
+    assert page.status_code == 200 and "Choose your password" in page.content.decode()
 
 
 def test_running_the_seed_again_changes_nothing(seeded):

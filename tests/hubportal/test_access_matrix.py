@@ -171,6 +171,13 @@ ADMIN_MODELS = {
         "delete": {"x": "L L L F N OK OK", "y": "L L L N F OK OK"},
         "history": {"x": "L L L OK N OK OK", "y": "L L L N OK OK OK"},
     },
+    "cohorts.announcement": {
+        "changelist": {"": "L L L OK OK OK OK"},
+        "add": {"": "L L L OK OK OK OK"},
+        "change": {"x": "L L L OK N OK OK", "y": "L L L N OK OK OK"},
+        "delete": {"x": "L L L F N OK OK", "y": "L L L N F OK OK"},
+        "history": {"x": "L L L OK N OK OK", "y": "L L L N OK OK OK"},
+    },
     "cohorts.attendancerecord": {
         "changelist": {"": "L L L OK OK OK OK"},
         "add": {"": "L L L F F F F"},  # marked in bulk (import or service), never one by one
@@ -205,7 +212,21 @@ ADMIN_MODELS = {
 OTHER_ROWS = {
     # --- the portal ---------------------------------------------------------------------------
     # Anonymous gets the public landing page: the hub's name and a sign-in link, no record of anyone.
-    "home": {"": "OK OK OK OK OK OK OK"},
+    # Trainees get their programme; staff and coordinators are sent to the administration.
+    "home": {"": "OK OK OK R R R R"},
+    # --- the trainee site: a trainee's own pages; staff and coordinators have no trainee record ------
+    "portal_timetable": {"x": "L N OK N N N N", "y": "L OK N N N N N", "missing": "L N N N N N N"},
+    "portal_calendar": {"": "L OK OK N N N N"},
+    # The private subscription: its token is the key, whoever asks (a phone's calendar signs in to nothing).
+    "portal_calendar_feed": {"a": "OK OK OK OK OK OK OK", "bogus": "N N N N N N N"},
+    "portal_calendar_renew": {"": "L M M M M M M"},  # POST only
+    "portal_attendance": {"": "L OK OK N N N N"},
+    "portal_certificates": {"": "L OK OK N N N N"},
+    "portal_profile": {"": "L OK OK N N N N"},
+    "portal_profile_data": {"": "L OK OK N N N N"},
+    "set_language": {"": "M M M M M M M"},  # POST only
+    # An invitation link that is not one we made: 410 Gone, "this link no longer works", whoever opens it.
+    "portal_invitation": {"bogus": "410 410 410 410 410 410 410"},
     "health": {"": "OK OK OK OK OK OK OK"},
     # Staff only; the worker's round trip is replaced by a stub (tests/hubportal/test_worker.py runs it).
     "worker_health": {"": "L L L OK OK OK OK"},
@@ -362,8 +383,8 @@ def _build_hub() -> Hub:
     from certificates.models import Certificate, JobKind
     from certificates.services import certificates_issue
     from cohorts.demo import demo_hub_seed
-    from cohorts.models import (AttendanceRecord, CourseSession, Enrolment, EnrolmentStatus, FacilityVisit,
-                                TimetableSlot)
+    from cohorts.models import (Announcement, AttendanceRecord, CourseSession, Enrolment, EnrolmentStatus,
+                                FacilityVisit, TimetableSlot)
     from curriculum.models import FacultyMember, Module
     from hubportal.audit.models import AuditEntry
     from hubportal.importexport import IMPORT_JOB
@@ -373,7 +394,7 @@ def _build_hub() -> Hub:
     from hubportal.users.roles import Role
     from trainees.models import Country, IncomeClassification, Organisation, Trainee, TraineeCategory
     from trainees.reference import reference_countries_load
-    from trainees.services import trainee_create, trainee_update
+    from trainees.services import trainee_calendar_renew, trainee_create, trainee_update
 
     User = get_user_model()
     # What the reference_countries fixture does, once for the module (a flushed table loses them).
@@ -390,7 +411,9 @@ def _build_hub() -> Hub:
         user.save()
 
     # Trainee A: the demo's trainee login, of the July course (Y) only.
-    trainee_a = Trainee.objects.select_related("user").get(user__isnull=False)
+    # The demo's trainee login (the invited one has no password yet).
+    trainee_a = Trainee.objects.select_related("user").exclude(user__password__startswith="!").get(
+        user__isnull=False)
     assert set(trainee_a.enrolments.values_list("session__code", flat=True)) == {Y}
     # Trainee B: enrolled in the October course (X) only, with a login of their own.
     user_b = User.objects.create_user(email="trainee-b@hub.test", password=PASSWORD, name="Trainee B")
@@ -420,6 +443,7 @@ def _build_hub() -> Hub:
     start = timezone.make_aware(datetime.combine(session_x.start_date, dtime(14)))
     visit_x = FacilityVisit.objects.create(session=session_x, host=host, site="Songdo plant", starts_at=start,
                                            ends_at=start + timedelta(hours=3), capacity=10)
+    announcement_x = Announcement.objects.create(session=session_x, title="Bring your lab coat", body="Day 2.")
 
     # Jobs: a ZIP of each session's certificates, asked for by its coordinator, and one of X by hub staff;
     # a re-rendering of certificates (no session) by hub staff.
@@ -471,6 +495,7 @@ def _build_hub() -> Hub:
         "cohorts.enrolment": {"x": enrolment_b.pk, "y": enrolment_a.pk},
         "cohorts.timetableslot": {"x": of(TimetableSlot, session_x), "y": of(TimetableSlot, session_y)},
         "cohorts.facilityvisit": {"x": visit_x.pk, "y": of(FacilityVisit, session_y)},
+        "cohorts.announcement": {"x": announcement_x.pk, "y": of(Announcement, session_y)},
         "cohorts.attendancerecord": {
             kind: AttendanceRecord.objects.filter(enrolment__session=session).order_by("pk").first().pk
             for kind, session in (("x", session_x), ("y", session_y))},
@@ -492,7 +517,9 @@ def _build_hub() -> Hub:
         clients[role] = Client(raise_request_exception=False)
         clients[role].force_login(user)
     return Hub(users=users, objects=objects, import_jobs=import_jobs, jobs={k: j.pk for k, j in jobs.items()},
-               codes={kind: c.verification_code for kind, c in certificates.items()}, files=files, clients=clients)
+               codes={**{kind: c.verification_code for kind, c in certificates.items()},
+                      "calendar-a": trainee_calendar_renew(actor=None, trainee=trainee_a)},
+               files=files, clients=clients)
 
 
 @pytest.fixture(scope="module")
@@ -546,6 +573,12 @@ def url_for(hub: Hub, pattern: str, kind: str) -> str:
         return reverse(pattern, args=[content_type.pk, hub.objects["certificates.certificate"][kind]])
     if pattern == "admin:auth_user_password_change":
         return reverse(pattern, args=[hub.objects["users.user"][kind]])
+    if pattern == "portal_timetable":
+        return reverse(pattern, args=[{"x": X, "y": Y}.get(kind, "NO-SUCH-SESSION")])
+    if pattern == "portal_calendar_feed":
+        return reverse(pattern, args=[hub.codes.get(f"calendar-{kind}", "no-such-token")])
+    if pattern == "portal_invitation":
+        return reverse(pattern, args=["no-such-invitation"])
     if pattern in ("certificate_verify", "certificate_download"):
         return reverse(pattern, args=[hub.codes.get(kind, "NO-SUCH-CODE")])
     if pattern in ("job_status", "job_result"):

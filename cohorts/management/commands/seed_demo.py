@@ -16,3 +16,8 @@ class Command(BaseCommand):
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for role, email in report.logins:
             self.stdout.write(f"  {role:<14} {email}")
+        if report.invitation_url:
+            self.stdout.write(f"\nInvitation to the trainee site for {report.invited.email} "
+                              f"({report.invited.country}; open it to choose a password):\n  {report.invitation_url}")
+        elif report.invited is not None:
+            self.stdout.write(f"\n{report.invited.email} accepted the demo invitation; they sign in with their password.")
