@@ -71,6 +71,9 @@ def test_a_chosen_time_zone_replaces_the_countrys(ama_client, ama):
     page = text(ama_client.get("/sessions/BDM-2022-07/timetable/"))
 
     assert "9 a.m.–10 a.m. Korea (July 17 9 p.m.–10 p.m. Sao Paulo)" in page  # the evening before there
+    profile = text(ama_client.get("/profile/"))
+    assert '<option value="America/Sao_Paulo" selected>America/Sao Paulo</option>' in profile
+    assert '<label for="id_time_zone">' in profile and 'id="id_time_zone"' in profile
 
 
 def test_the_calendar_has_one_event_per_slot_and_visit_with_stable_uids(ama_client, ama):
