@@ -162,7 +162,9 @@ LANGUAGE_CODE = "en"
 # and the Maghreb, Latin America, and Brazil and Lusophone Africa.
 LANGUAGES = [("en", _("English")), ("ko", _("Korean")), ("fr", _("French")), ("es", _("Spanish")),
              ("pt", _("Portuguese"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Ours first; then allauth's Brazilian Portuguese as the portal's "pt" (allauth ships pt_BR and pt_PT
+# only, so its pages would stay in English): locale/vendor/allauth/README.md.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "vendor" / "allauth"]
 TIME_ZONE = "Asia/Seoul"
 USE_I18N = True
 USE_TZ = True

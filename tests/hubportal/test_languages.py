@@ -81,3 +81,15 @@ def test_choices_written_in_any_language_are_read_back(language):
         assert CATEGORY_SPELLINGS.get(category) == TraineeCategory.LMIC_GOVERNMENT
         positions, problems = match_columns(["Email", "Status"], ENROLMENT_COLUMNS)
         assert problems == []
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_allauths_own_pages_speak_each_language_too(client, language):
+    """Password reset, email addresses, second factors: allauth's templates, in the portal's languages
+    (its Portuguese is pt_BR, which the portal carries as pt: locale/vendor/allauth)."""
+    with translation.override(language):
+        title = translation.gettext("Password Reset")
+    page = client.get("/accounts/password/reset/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert title != "Password Reset"
+    assert title in page
