@@ -35,7 +35,8 @@ $(VENV)/.installed: pyproject.toml
 # point at) defaults to the address the server listens on.
 run: system install ## migrate, seed demo data, start a Celery worker (with its scheduler) and the development server (HOST, PORT)
 	$(MANAGE) migrate --noinput
-	$(MANAGE) seed_demo
+	@# The invitation link it prints points at where this run serves the portal.
+	PORTAL_BASE_URL="$${PORTAL_BASE_URL:-http://$(HOST):$(PORT)}" $(MANAGE) seed_demo
 	@mkdir -p var
 	@export PORTAL_BASE_URL="$${PORTAL_BASE_URL:-http://$(HOST):$(PORT)}"; \
 	$(VENV)/bin/celery -A hubportal worker --beat --schedule=var/celerybeat-schedule --loglevel=info --concurrency=1 \
