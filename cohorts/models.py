@@ -46,6 +46,10 @@ class CourseSession(models.Model):
         default=80,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
+    grace_minutes = models.PositiveSmallIntegerField(
+        _("minutes before a check-in counts as late"), default=10,
+        help_text=_("A trainee who checks in by QR code later than this after a slot starts is marked late."),
+    )
 
     class Meta:
         verbose_name = _("course session")
@@ -341,6 +345,16 @@ class AttendanceStatus(models.TextChoices):
 ATTENDED_STATUSES = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
 
 
+class AttendanceSource(models.TextChoices):
+    """How a mark was taken."""
+
+    ROLL_CALL = "roll_call", _("Roll call")
+    QR = "qr", _("QR check-in")
+    IMPORT = "import", _("Import")
+    EXCUSE = "excuse", _("Excuse")
+    ADMIN = "admin", _("Administration")
+
+
 class AttendanceRecord(models.Model):
     """Whether a trainee was at one timetable slot or one facility visit."""
 
@@ -361,6 +375,14 @@ class AttendanceRecord(models.Model):
         null=True, blank=True, related_name="+",
     )
     marked_at = models.DateTimeField(_("marked"))
+    # Provenance: a roll call taken offline reaches the server later than it was taken; the mark
+    # taken last wins, whichever arrives last (attendance_take).
+    source = models.CharField(_("how"), max_length=16, choices=AttendanceSource.choices,
+                              default=AttendanceSource.ADMIN)
+    taken_at = models.DateTimeField(_("taken"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+    client_id = models.CharField(_("client id"), max_length=64, blank=True,
+                                 help_text=_("The id the browser gave the mark: a mark sent twice is stored once."))
 
     class Meta:
         verbose_name = _("attendance record")

@@ -11,11 +11,21 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce, NullIf
+from django_countries import countries
 
 from hubportal import access
 
-from .models import ATTENDED_STATUSES, AttendanceStatus, CourseSession, Enrolment
+from .models import (
+    ATTENDED_STATUSES,
+    SEAT_HOLDING_STATUSES,
+    AttendanceRecord,
+    AttendanceStatus,
+    CourseSession,
+    Enrolment,
+    FacilityVisit,
+    TimetableSlot,
+)
 
 
 def _with_attendance(queryset: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
@@ -64,3 +74,49 @@ def enrolment_attendance_rate(enrolment: Enrolment) -> float | None:
     return _with_attendance(Enrolment.objects.filter(pk=enrolment.pk)).values_list(
         "attendance_rate", flat=True
     ).get()
+
+
+# --- Roll call ---------------------------------------------------------------------------------
+
+
+def roll_call_occasion(*, actor, kind: str, pk: int):
+    """The slot ("slot") or visit ("visit") whose attendance the actor may take, with its session;
+    None when it is not theirs (a coordinator's other sessions, any trainee)."""
+    model = TimetableSlot if kind == "slot" else FacilityVisit
+    occasion = access.visible(actor, model.objects.select_related("session")).filter(pk=pk).first()
+    if occasion is None or not access.may_act_on_session(actor, access.Action.CHANGE, occasion.session_id):
+        return None
+    return occasion
+
+
+def roll_call_rows(occasion) -> list[dict]:
+    """Who is expected at a slot (the session's confirmed trainees) or a visit (its participants), with
+    their mark so far: plain values for the page's script, in three queries whatever the cohort."""
+    if isinstance(occasion, TimetableSlot):
+        enrolments = Enrolment.objects.filter(session_id=occasion.session_id, status__in=SEAT_HOLDING_STATUSES)
+        records = AttendanceRecord.objects.filter(slot=occasion)
+    else:
+        enrolments = occasion.participants.all()
+        records = AttendanceRecord.objects.filter(visit=occasion)
+    marks = {enrolment_id: (status, taken_at) for enrolment_id, status, taken_at
+             in records.values_list("enrolment_id", "status", "taken_at")}
+    names = {}
+    rows = []
+    for pk, called, family_name, country in enrolments.annotate(
+            called=Coalesce(NullIf("trainee__preferred_name", Value("")), "trainee__given_name")
+    ).order_by("trainee__family_name", "trainee__given_name", "pk").values_list(
+            "pk", "called", "trainee__family_name", "trainee__country__code"):
+        if country not in names:
+            names[country] = countries.name(country) or country
+        status, taken_at = marks.get(pk, ("", None))
+        rows.append({"enrolment": pk, "name": f"{called} {family_name}",
+                     "initials": f"{called[:1]}{family_name[:1]}".upper(), "country": names[country],
+                     "status": status, "taken_at": taken_at.isoformat() if taken_at else None})
+    return rows
+
+
+def check_in_slots_today(*, actor, today) -> list[int]:
+    """The ids of today's slots of the sessions the actor (a trainee) is enrolled in: where a typed
+    check-in code may point."""
+    return list(TimetableSlot.objects.filter(date=today, session__enrolments__trainee__user=actor)
+                .values_list("pk", flat=True).distinct())

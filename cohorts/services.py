@@ -3,9 +3,10 @@ seed all go through these functions, so every rule and audit entry lives in one 
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,7 @@ from .models import (
     SEAT_HOLDING_STATUSES,
     Announcement,
     AttendanceRecord,
+    AttendanceSource,
     AttendanceStatus,
     CourseSession,
     Enrolment,
@@ -296,7 +298,8 @@ def _attendance_problems(marks, *, session_of: Mapping[int, int], taking_part: M
     return problems
 
 
-def _attendance_upsert(marks, existing: Iterable[AttendanceRecord], *, actor, at):
+def _attendance_upsert(marks, existing: Iterable[AttendanceRecord], *, actor, at,
+                       source: str = AttendanceSource.ADMIN):
     """Attendance as it is marked, by attendance_mark and imports alike: each mark (enrolment id,
     slot, visit, status) creates the trainee's record for that slot or visit, or updates it (the
     status, who marked it and when) when its status differs, or leaves it as it is. `existing` holds
@@ -311,11 +314,13 @@ def _attendance_upsert(marks, existing: Iterable[AttendanceRecord], *, actor, at
         record = stored.get((enrolment_id, slot.pk if slot else None, visit.pk if visit else None))
         if record is None:
             to_create.append(AttendanceRecord(enrolment_id=enrolment_id, slot=slot, visit=visit, status=status,
-                                              marked_by=marker, marked_at=at))
+                                              marked_by=marker, marked_at=at, source=source, taken_at=at,
+                                              received_at=at))
             outcomes.append((Action.CREATE, None))
         elif record.status != status:
             outcomes.append((Action.UPDATE, record.status))
             record.status, record.marked_by, record.marked_at = status, marker, at
+            record.source, record.taken_at, record.received_at, record.client_id = source, at, at, ""
             to_update.append(record)
         else:
             outcomes.append((Action.UNCHANGED, status))
@@ -324,7 +329,10 @@ def _attendance_upsert(marks, existing: Iterable[AttendanceRecord], *, actor, at
 
 def _attendance_write(to_create: list[AttendanceRecord], to_update: list[AttendanceRecord]) -> None:
     AttendanceRecord.objects.bulk_create(to_create)
-    bulk_update_rows(AttendanceRecord, to_update, ["status", "marked_by", "marked_at"])
+    bulk_update_rows(AttendanceRecord, to_update, ["status", "marked_by", "marked_at", *_PROVENANCE])
+
+
+_PROVENANCE = ["source", "taken_at", "received_at", "client_id"]
 
 
 @transaction.atomic
@@ -334,8 +342,10 @@ def attendance_mark(
     statuses: Mapping[int, str],
     slot: TimetableSlot | None = None,
     visit: FacilityVisit | None = None,
+    source: str = AttendanceSource.ADMIN,
 ) -> dict[str, int]:
-    """Record attendance at one slot or one visit: `statuses` maps enrolment ids to a status.
+    """Record attendance at one slot or one visit: `statuses` maps enrolment ids to a status, taken
+    now, by `source` (the admin, an excuse, the demo seed...).
 
     Creates or updates one record per enrolment in a constant number of queries and returns the
     counts {"created": n, "updated": n, "unchanged": n}. Raises PermissionDenied unless the slot's
@@ -361,7 +371,8 @@ def attendance_mark(
 
     lookup = {"slot": slot} if slot is not None else {"visit": visit}
     existing = AttendanceRecord.objects.filter(enrolment_id__in=enrolment_ids, **lookup)
-    to_create, to_update, outcomes = _attendance_upsert(marks, existing, actor=actor, at=timezone.now())
+    to_create, to_update, outcomes = _attendance_upsert(marks, existing, actor=actor, at=timezone.now(),
+                                                        source=source)
     changed = {enrolment_id: [old, status] for (enrolment_id, _s, _v, status), (action, old) in zip(marks, outcomes)
                if action != Action.UNCHANGED}
     _attendance_write(to_create, to_update)
@@ -372,8 +383,185 @@ def attendance_mark(
     }
     if to_create or to_update:
         # Each enrolment's status before and after: who was marked absent, and who changed it.
-        audit_record(actor=actor, action="attendance.mark", target=occasion, **counts, statuses=changed)
+        audit_record(actor=actor, action="attendance.mark", target=occasion, **counts, statuses=changed,
+                     source=source)
     return counts
+
+
+# --- Roll call and check-in: marks taken one tap at a time, online or queued offline --------------
+
+
+@dataclass(frozen=True)
+class TakenMark:
+    """One mark as a roll call takes it: whose, what, when it was taken (the phone's clock), the id
+    the browser gave it, and whether it only fills a gap ("everyone not yet marked: present")."""
+
+    enrolment_id: int
+    status: str
+    taken_at: datetime
+    client_id: str = ""
+    only_if_unmarked: bool = False
+
+
+def _supersedes(mark: TakenMark, record: AttendanceRecord) -> bool:
+    """Whether a mark replaces a stored record: it is not that very mark sent again, it does not only
+    fill gaps, and it was taken no earlier (an offline mark arriving late never overwrites a newer one)."""
+    if mark.only_if_unmarked or (mark.client_id and mark.client_id == record.client_id):
+        return False
+    return record.taken_at is None or mark.taken_at >= record.taken_at
+
+
+@transaction.atomic
+def attendance_take(
+    *,
+    actor,
+    marks: Sequence[TakenMark],
+    slot: TimetableSlot | None = None,
+    visit: FacilityVisit | None = None,
+    source: str = AttendanceSource.ROLL_CALL,
+) -> dict[int, AttendanceRecord]:
+    """Record marks a roll call took at one slot or visit, as they arrive (at once, or queued offline
+    and sent later): each creates the trainee's record, or replaces it when taken after the stored
+    one. A mark stored already (its client id) or taken before the stored one changes nothing. In a
+    constant number of queries; returns each enrolment's record as stored afterwards.
+
+    Two people marking the same slot at once lose nothing: the records are locked, and one created
+    meanwhile by another request is met (ON CONFLICT DO NOTHING, then compared), never duplicated.
+    A time taken in the future (a phone's clock running fast) counts as the time received.
+
+    Raises PermissionDenied unless the session is the actor's (hub staff: every session; a
+    coordinator: theirs), ValidationError, writing nothing, as attendance_mark does.
+    """
+    if (slot is None) == (visit is None):
+        raise ValidationError(_("Mark attendance for one timetable slot or one visit."))
+    occasion = slot or visit
+    access.require_session(actor, access.Action.CHANGE, occasion.session_id)
+    enrolment_ids = {mark.enrolment_id for mark in marks}
+    problems = _attendance_problems(
+        [(mark.enrolment_id, slot, visit, mark.status) for mark in marks],
+        session_of=dict(Enrolment.objects.filter(pk__in=enrolment_ids).values_list("pk", "session_id")),
+        taking_part={visit.pk: set(visit.participants.filter(pk__in=enrolment_ids).values_list("pk", flat=True))}
+        if visit is not None else {},
+    )
+    if problems:
+        raise ValidationError(problems)
+    now, marker = timezone.now(), recorded_user(actor)
+    marks = [mark if mark.taken_at <= now else TakenMark(mark.enrolment_id, mark.status, now, mark.client_id,
+                                                       mark.only_if_unmarked) for mark in marks]
+    lookup = {"slot": slot} if slot is not None else {"visit": visit}
+    records = AttendanceRecord.objects.select_for_update().filter(enrolment_id__in=enrolment_ids, **lookup)
+    stored = {record.enrolment_id: record for record in records}
+    before = {enrolment_id: record.status for enrolment_id, record in stored.items()}
+
+    def fresh(mark: TakenMark) -> AttendanceRecord:
+        return AttendanceRecord(enrolment_id=mark.enrolment_id, **lookup, status=mark.status, marked_by=marker,
+                                marked_at=now, source=source, taken_at=mark.taken_at, received_at=now,
+                                client_id=mark.client_id)
+
+    def apply(mark: TakenMark, record: AttendanceRecord) -> bool:
+        if not _supersedes(mark, record):
+            return False
+        record.status, record.marked_by, record.marked_at, record.source = mark.status, marker, now, source
+        record.taken_at, record.received_at, record.client_id = mark.taken_at, now, mark.client_id
+        return True
+
+    new: dict[int, AttendanceRecord] = {}
+    pending: list[TakenMark] = []  # marks met by a record: applied once every record is known
+    for mark in marks:
+        if mark.enrolment_id in stored:
+            pending.append(mark)
+        elif mark.enrolment_id in new:
+            candidate = new[mark.enrolment_id]
+            if not mark.only_if_unmarked and mark.taken_at >= candidate.taken_at:
+                new[mark.enrolment_id] = fresh(mark)
+        else:
+            new[mark.enrolment_id] = fresh(mark)
+    created = set()
+    if new:
+        AttendanceRecord.objects.bulk_create(new.values(), ignore_conflicts=True)
+        for record in AttendanceRecord.objects.select_for_update().filter(enrolment_id__in=new, **lookup):
+            mine = new[record.enrolment_id]
+            if (record.received_at, record.client_id, record.status) == (now, mine.client_id, mine.status):
+                created.add(record.enrolment_id)
+            else:  # another request created it first: this mark meets it as any stored record
+                before[record.enrolment_id] = record.status
+                pending.append(TakenMark(mine.enrolment_id, mine.status, mine.taken_at, mine.client_id))
+            stored[record.enrolment_id] = record
+    updated = {mark.enrolment_id for mark in pending if apply(mark, stored[mark.enrolment_id])}
+    bulk_update_rows(AttendanceRecord, [stored[enrolment_id] for enrolment_id in updated],
+                     ["status", "marked_by", "marked_at", *_PROVENANCE])
+    changed = {enrolment_id: [before.get(enrolment_id), stored[enrolment_id].status,
+                              stored[enrolment_id].taken_at.isoformat(), stored[enrolment_id].client_id]
+               for enrolment_id in sorted(created | updated)
+               if before.get(enrolment_id) != stored[enrolment_id].status}
+    if changed:
+        # Each mark's status before and after, when it was taken and by which browser's mark.
+        audit_record(actor=actor, action="attendance.take", target=occasion, source=source,
+                     created=len(created), updated=len(updated), statuses=changed)
+    return stored
+
+
+class CheckInRefused(Exception):
+    """A check-in that writes nothing; its message is the trainee's to read."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.message, self.reason = message, reason
+
+
+# A QR code may be shown, and scanned, from a little before the slot starts until it ends.
+CHECK_IN_OPENS_BEFORE = timedelta(minutes=30)
+
+
+def slot_times(slot: TimetableSlot) -> tuple[datetime, datetime]:
+    """When a slot starts and ends, in the hub's time zone."""
+    zone = timezone.get_default_timezone()
+    return (datetime.combine(slot.date, slot.start_time, tzinfo=zone),
+            datetime.combine(slot.date, slot.end_time, tzinfo=zone))
+
+
+def attendance_check_in_check(*, actor, slot: TimetableSlot, at: datetime | None = None) -> Enrolment:
+    """What attendance_check_in checks before it writes, for the page that asks to confirm: the
+    actor's enrolment, or CheckInRefused (not enrolled, not on now, marked already)."""
+    at = at or timezone.now()
+    enrolment = Enrolment.objects.filter(session_id=slot.session_id, trainee__user=actor,
+                                         status__in=SEAT_HOLDING_STATUSES).first() if actor else None
+    if enrolment is None or not access.can(actor, access.Action.CHECK_IN, enrolment):
+        raise CheckInRefused(_("You are not enrolled in this session, so you cannot check in to it."),
+                             "not_enrolled")
+    starts, ends = slot_times(slot)
+    if not (starts - CHECK_IN_OPENS_BEFORE <= at <= ends):
+        raise CheckInRefused(_("Check-in for this slot is open from %(opens)s to %(closes)s only.") % {
+            "opens": timezone.localtime(starts - CHECK_IN_OPENS_BEFORE).strftime("%H:%M"),
+            "closes": timezone.localtime(ends).strftime("%H:%M")}, "not_now")
+    if AttendanceRecord.objects.filter(enrolment=enrolment, slot=slot).exists():
+        raise CheckInRefused(_("Your attendance at this slot is recorded already."), "already_marked")
+    return enrolment
+
+
+@transaction.atomic
+def attendance_check_in(*, actor, slot: TimetableSlot, at: datetime | None = None) -> AttendanceRecord:
+    """A trainee marks themselves at a slot by its QR code or its six-character code: present, or
+    late once the session's grace minutes after the start have passed.
+
+    Raises CheckInRefused, writing nothing, when the actor is not enrolled in the slot's session, is
+    marked already (by a roll call, or a second tap: the unique constraint decides a race), or the
+    slot is not on now.
+    """
+    at = at or timezone.now()
+    enrolment = attendance_check_in_check(actor=actor, slot=slot, at=at)
+    late = at > slot_times(slot)[0] + timedelta(minutes=slot.session.grace_minutes)
+    record = AttendanceRecord(enrolment=enrolment, slot=slot, status=AttendanceStatus.LATE if late
+                              else AttendanceStatus.PRESENT, marked_by=recorded_user(actor), marked_at=at,
+                              source=AttendanceSource.QR, taken_at=at, received_at=at)
+    try:
+        with transaction.atomic():  # a savepoint: the constraint, not a check, decides two taps at once
+            record.save(force_insert=True)
+    except IntegrityError:
+        raise CheckInRefused(_("Your attendance at this slot is recorded already."), "already_marked") from None
+    audit_record(actor=actor, action="attendance.check_in", target=slot, enrolment=enrolment.pk,
+                 status=record.status)
+    return record
 
 
 # --- Bulk writes: what the importers write, under the rules of the services above -----------------
@@ -585,7 +773,8 @@ def attendance_mark_many(
         result.problems = [BulkProblem(None, "", message) for message in problems]
         return result
     existing = AttendanceRecord.objects.filter(enrolment__session=session)
-    to_create, to_update, outcomes = _attendance_upsert(triples, existing, actor=actor, at=timezone.now())
+    to_create, to_update, outcomes = _attendance_upsert(triples, existing, actor=actor, at=timezone.now(),
+                                                        source=AttendanceSource.IMPORT)
     result.rows = [
         BulkRow(mark.key, action, mark, {"status": (old, mark.status)} if action == Action.UPDATE else {})
         for mark, (action, old) in zip(marks, outcomes)
@@ -601,7 +790,8 @@ def attendance_mark_many(
 
 # --- Records edited in the admin: sessions, timetables, visits, enrolments' details ---------------
 
-_SESSION_FIELDS = {"code", "course", "start_date", "end_date", "venue", "capacity", "completion_threshold"}
+_SESSION_FIELDS = {"code", "course", "start_date", "end_date", "venue", "capacity", "completion_threshold",
+                   "grace_minutes"}
 
 
 @transaction.atomic
@@ -616,6 +806,7 @@ def session_create(
     capacity: int,
     completion_threshold: int = 80,
     status: str = SessionStatus.PLANNED,
+    grace_minutes: int = 10,
 ) -> CourseSession:
     """Add a session of a course: planned, unless it is recorded in another status from the start
     (a session that ran before the portal, entered as closed).
@@ -626,7 +817,8 @@ def session_create(
     """
     access.require(actor, access.Action.ADD, CourseSession)
     session = CourseSession(code=code, course=course, start_date=start_date, end_date=end_date, venue=venue,
-                            capacity=capacity, completion_threshold=completion_threshold, status=status)
+                            capacity=capacity, completion_threshold=completion_threshold, status=status,
+                            grace_minutes=grace_minutes)
     return model_create(actor=actor, instance=session, action="session.create")
 
 

@@ -40,6 +40,7 @@ class Action:
     EXPORT_PERSONAL_DATA = "export_personal_data"  # everything the portal holds about one trainee, as a file
     ANONYMISE = "anonymise"  # erase a trainee's personal data, keeping what the statistics need
     EDIT_PROFILE = "edit_profile"  # the fields a trainee corrects themselves (preferred name, phone, ...)
+    CHECK_IN = "check_in"  # a trainee marks themselves present at a slot, by its QR code
 
 
 # How a row of each model belongs to a course session. A coordinator sees a row when it belongs to
@@ -84,9 +85,11 @@ _COORDINATOR_ACTIONS = {
     "users.sessionassignment": {Action.VIEW},
 }
 
-# What a trainee may do with their own rows besides reading them: take the file of their personal data.
+# What a trainee may do with their own rows besides reading them: take the file of their personal data;
+# check in, by the QR code shown in the room, to a slot of a session they are enrolled in.
 _OWNER_ACTIONS = {
     "trainees.trainee": {Action.EXPORT_PERSONAL_DATA, Action.EDIT_PROFILE},
+    "cohorts.enrolment": {Action.CHECK_IN},
 }
 
 # How a row belongs to a trainee, for the trainee's own pages (read only).

@@ -18,6 +18,8 @@ urlpatterns = [
     path("accounts/email/", account_views.email, name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("", include("portal.urls")),
+    path("", include("cohorts.urls")),
+    path("", include("dashboard.urls")),
     path("", include("certificates.urls")),
     path("", include("hubportal.jobs.urls")),
     path("admin/", admin.site.urls),

@@ -44,10 +44,12 @@ def _page(request, template: str, trainee: Trainee, **context):
 
 @never_cache
 def home(request):
-    """The start page. Staff and coordinators land in the administration; trainees on their programme;
-    anyone else on the hub's introduction and the sign-in."""
+    """The start page. Hub staff and coordinators land on the dashboard, other staff-flagged accounts in
+    the administration; trainees on their programme; anyone else on the hub's introduction and the sign-in."""
     if not request.user.is_authenticated:
         return render(request, "portal/welcome.html")
+    if access.is_hub_staff(request.user) or access.is_coordinator(request.user):
+        return redirect("dashboard")
     if request.user.is_staff:
         return redirect("admin:index")
     trainee = selectors.trainee_of(request.user)

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "certificates",
     "reports",
     "portal",
+    "dashboard",  # reads from every app: at the top
 ]
 
 MIDDLEWARE = [

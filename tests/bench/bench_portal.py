@@ -11,10 +11,8 @@ measured around Django's test client: middleware, view, template, no network.
 
 import argparse
 import datetime as dt
-import statistics
-import time
 
-from benchdb import prepare_database
+from benchdb import page_timing, prepare_database
 
 PAGES = ["/", "/sessions/BENCH-01/timetable/", "/attendance/", "/certificates/", "/profile/", "/calendar.ics",
          "/profile/data.json"]
@@ -71,7 +69,6 @@ def trainee_with_sessions(count: int):
 
 
 def measure(trainee, rounds: int) -> dict:
-    from django.db import connection
     from django.test import Client
 
     client = Client()
@@ -80,17 +77,7 @@ def measure(trainee, rounds: int) -> dict:
     results = {}
     for page in PAGES:
         url = page.replace("BENCH-01", first_code)
-        client.get(url)  # warm: templates, translations, content types
-        queries = []
-        with connection.execute_wrapper(lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)):
-            response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-        times = []
-        for _ in range(rounds):
-            start = time.perf_counter()
-            client.get(url)
-            times.append(time.perf_counter() - start)
-        results[page] = {"ms": statistics.median(times) * 1000, "queries": len(queries)}
+        results[page] = page_timing(client, url, rounds)
     return results
 
 

@@ -68,3 +68,24 @@ def prepare_demo() -> None:
     call_command("seed_demo", stdout=io.StringIO())
     count = Enrolment.objects.filter(session__code=DEMO_SESSION).count()
     assert count == DEMO_COHORT, f"{DEMO_SESSION} has {count} enrolments, not {DEMO_COHORT}"
+
+
+def page_timing(client, url: str, rounds: int) -> dict:
+    """One page through Django's test client: its median server time over `rounds` requests (after one
+    that warms templates, translations and content types), its SQL queries, and its size."""
+    import statistics
+    import time
+
+    from django.db import connection
+
+    client.get(url)
+    queries = []
+    with connection.execute_wrapper(lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)):
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        client.get(url)
+        times.append(time.perf_counter() - start)
+    return {"ms": statistics.median(times) * 1000, "queries": len(queries), "bytes": len(response.content)}

@@ -65,7 +65,7 @@ def test_nominating_from_the_session_page_records_the_nomination(staff_client, h
     url = f"/admin/cohorts/coursesession/{session.pk}/change/"
     form = {
         "code": session.code, "course": session.course.pk, "start_date": "2022-07-18", "end_date": "2022-07-29",
-        "venue": session.venue, "capacity": 30, "completion_threshold": 80,
+        "venue": session.venue, "capacity": 30, "completion_threshold": 80, "grace_minutes": 10,
         "slots-TOTAL_FORMS": 0, "slots-INITIAL_FORMS": 0,
         "enrolments-TOTAL_FORMS": 0, "enrolments-INITIAL_FORMS": 0,
         "enrolments-2-TOTAL_FORMS": 1, "enrolments-2-INITIAL_FORMS": 0,

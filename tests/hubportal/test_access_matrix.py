@@ -212,8 +212,13 @@ ADMIN_MODELS = {
 OTHER_ROWS = {
     # --- the portal ---------------------------------------------------------------------------
     # Anonymous gets the public landing page: the hub's name and a sign-in link, no record of anyone.
-    # Trainees get their programme; staff and coordinators are sent to the administration.
+    # Trainees get their programme; hub staff and coordinators are sent to the dashboard.
     "home": {"": "OK OK OK R R R R"},
+    # --- the dashboard (issue 15): hub staff, and coordinators for their sessions; 404 for trainees ----
+    # Without a filter a coordinator sees their own sessions; a session not theirs (or none) answers 404.
+    **{name: {"": "L N N OK OK OK OK", "x": "L N N OK N OK OK", "y": "L N N N OK OK OK",
+              "missing": "L N N N N N N"}
+       for name in ("dashboard", "dashboard_map", "dashboard_csv")},
     # --- the trainee site: a trainee's own pages; staff and coordinators have no trainee record ------
     "portal_timetable": {"x": "L N OK N N N N", "y": "L OK N N N N N", "missing": "L N N N N N N"},
     "portal_calendar": {"": "L OK OK N N N N"},
@@ -227,6 +232,17 @@ OTHER_ROWS = {
     "set_language": {"": "M M M M M M M"},  # POST only
     # An invitation link that is not one we made: 410 Gone, "this link no longer works", whoever opens it.
     "portal_invitation": {"bogus": "410 410 410 410 410 410 410"},
+    # --- attendance taken in the room (issue 15): a slot's or visit's roll call and marks, a slot's QR
+    # screen and its code, for hub staff and the session's coordinator; the trainee's check-in pages for
+    # anyone signed in (a code that is not one answers its plain message) ----------------------------
+    "attendance_slot_roll_call": {"x": "L N N OK N OK OK", "y": "L N N N OK OK OK"},
+    "attendance_slot_marks": {"x": "L N N OK N OK OK", "y": "L N N N OK OK OK"},  # GET: the marks so far
+    "attendance_slot_check_in": {"x": "L N N OK N OK OK", "y": "L N N N OK OK OK"},
+    "attendance_slot_check_in_code": {"x": "L N N OK N OK OK", "y": "L N N N OK OK OK"},
+    "attendance_visit_roll_call": {"x": "L N N OK N OK OK", "y": "L N N N OK OK OK"},
+    "attendance_visit_marks": {"x": "L N N OK N OK OK", "y": "L N N N OK OK OK"},
+    "check_in": {"": "L OK OK OK OK OK OK"},
+    "check_in_token": {"bogus": "L OK OK OK OK OK OK"},
     "health": {"": "OK OK OK OK OK OK OK"},
     # Staff only; the worker's round trip is replaced by a stub (tests/hubportal/test_worker.py runs it).
     "worker_health": {"": "L L L OK OK OK OK"},
@@ -577,6 +593,14 @@ def url_for(hub: Hub, pattern: str, kind: str) -> str:
         return reverse(pattern, args=[{"x": X, "y": Y}.get(kind, "NO-SUCH-SESSION")])
     if pattern == "portal_calendar_feed":
         return reverse(pattern, args=[hub.codes.get(f"calendar-{kind}", "no-such-token")])
+    if pattern in ("dashboard", "dashboard_map", "dashboard_csv"):
+        query = {"x": f"?session={X}", "y": f"?session={Y}", "missing": "?session=NO-SUCH-SESSION"}.get(kind, "")
+        return reverse(pattern, args=["countries"] if pattern == "dashboard_csv" else []) + query
+    if pattern.startswith(("attendance_slot_", "attendance_visit_")):
+        label = "cohorts.timetableslot" if pattern.startswith("attendance_slot_") else "cohorts.facilityvisit"
+        return reverse(pattern, args=[hub.objects[label][kind]])
+    if pattern == "check_in_token":
+        return reverse(pattern, args=["no-such-token"])
     if pattern == "portal_invitation":
         return reverse(pattern, args=["no-such-invitation"])
     if pattern in ("certificate_verify", "certificate_download"):

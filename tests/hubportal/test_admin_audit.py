@@ -122,10 +122,11 @@ def _session_form(session):
     if session is None:
         return {"code": "GXP-2031-10", "course": CourseFactory(code="GXP").pk, "start_date": "2031-10-06",
                 "end_date": "2031-10-17", "venue": "K-Bio Campus", "capacity": 40, "completion_threshold": 80,
-                "status": SessionStatus.PLANNED, **NO_SLOTS, **NO_ENROLMENTS, **NO_NOMINATIONS}
+                "grace_minutes": 10, "status": SessionStatus.PLANNED, **NO_SLOTS, **NO_ENROLMENTS, **NO_NOMINATIONS}
     return {"code": session.code, "course": session.course_id, "start_date": session.start_date,
             "end_date": session.end_date, "venue": session.venue, "capacity": session.capacity,
-            "completion_threshold": session.completion_threshold, **NO_SLOTS, **NO_ENROLMENTS, **NO_NOMINATIONS}
+            "completion_threshold": session.completion_threshold, "grace_minutes": session.grace_minutes,
+            **NO_SLOTS, **NO_ENROLMENTS, **NO_NOMINATIONS}
 
 
 def _slot_form(slot):

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LEVEL = {"hubportal": 0, "trainees": 1, "curriculum": 1, "cohorts": 2, "certificates": 3, "reports": 4, "portal": 4}
+LEVEL = {"hubportal": 0, "trainees": 1, "curriculum": 1, "cohorts": 2, "certificates": 3, "reports": 4, "portal": 4,
+         "dashboard": 4}
 
 
 def imported_apps(path: Path) -> set[tuple[str, int]]:

@@ -44,9 +44,12 @@ def test_the_start_page_shows_the_sessions_what_is_left_today_and_the_announceme
     assert "For another session" not in page and "Not yet" not in page
 
 
-def test_staff_and_coordinators_land_in_the_administration(staff_client, client, coordinator):
-    assert staff_client.get("/").url == "/admin/"
+def test_staff_and_coordinators_land_on_the_dashboard(staff_client, client, coordinator, django_user_model):
+    assert staff_client.get("/").url == "/dashboard/"
     client.force_login(coordinator)
+    assert client.get("/").url == "/dashboard/"
+    # A staff-flagged account of neither role has no dashboard: the administration, as before.
+    client.force_login(django_user_model.objects.create_user(email="flagged@hub.test", is_staff=True))
     assert client.get("/").url == "/admin/"
 
 

@@ -1,0 +1,204 @@
+/* The roll call: one tap per trainee, saved at once; without signal, kept in localStorage and sent
+   when it returns. Each mark carries the time it was taken and an id of its own, so the server
+   stores a mark sent twice once and lets the mark taken last win. Plain JS, no build step. */
+(function () {
+  "use strict";
+  var root = document.querySelector(".roll-call");
+  if (!root) return;
+  var rows = JSON.parse(document.getElementById("roll-call-rows").textContent);
+  var statuses = JSON.parse(document.getElementById("roll-call-statuses").textContent);
+  var text = JSON.parse(document.getElementById("roll-call-text").textContent);
+  var marksUrl = root.dataset.marksUrl;
+  var storageKey = root.dataset.storageKey;
+  var csrf = root.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var list = document.getElementById("roll-call-list");
+  var search = document.getElementById("roll-call-search");
+  var unmarkedOnly = document.getElementById("roll-call-unmarked-only");
+  var connection = document.getElementById("roll-call-connection");
+  var labels = {};
+  statuses.forEach(function (s) { labels[s.value] = s.label; });
+  var byId = {};
+  var sending = false;
+
+  function format(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (_, name) { return values[name]; });
+  }
+  function clientId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
+  }
+  function queue() {
+    try { return JSON.parse(localStorage.getItem(storageKey) || "[]"); } catch (e) { return []; }
+  }
+  function saveQueue(items) {
+    try { localStorage.setItem(storageKey, JSON.stringify(items)); } catch (e) { /* private mode: in memory only */ }
+  }
+
+  function render(row) {
+    var li = row.element;
+    li.dataset.status = row.status || "none";
+    row.statusText.textContent = row.status ? labels[row.status] : text.not_marked;
+    if (row.pending) row.statusText.textContent += " · " + text.saving;
+    row.buttons.forEach(function (button) {
+      button.setAttribute("aria-pressed", String(button.value === row.status));
+    });
+  }
+
+  function build(row) {
+    var li = document.createElement("li");
+    li.className = "roll-call-row";
+    var group = document.createElement("div");
+    group.setAttribute("role", "group");
+    var nameId = "trainee-" + row.enrolment;
+    group.setAttribute("aria-labelledby", nameId);
+    var who = document.createElement("div");
+    who.className = "who";
+    var avatar = document.createElement("span");
+    avatar.className = "avatar";
+    avatar.setAttribute("aria-hidden", "true");
+    avatar.textContent = row.initials;
+    var name = document.createElement("span");
+    name.className = "name";
+    name.id = nameId;
+    name.textContent = row.name;
+    var country = document.createElement("span");
+    country.className = "country";
+    country.textContent = row.country;
+    var state = document.createElement("span");
+    state.className = "state";
+    who.append(avatar, name, country, state);
+    var buttons = document.createElement("div");
+    buttons.className = "rc-marks";
+    row.buttons = statuses.map(function (s) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.value = s.value;
+      button.className = "rc-mark rc-" + s.value;
+      button.textContent = s.label;
+      button.addEventListener("click", function () { take([{ row: row, status: s.value }]); });
+      buttons.appendChild(button);
+      return button;
+    });
+    group.append(who, buttons);
+    li.appendChild(group);
+    row.element = li;
+    row.statusText = state;
+    row.search = row.name.toLowerCase();
+    render(row);
+    return li;
+  }
+
+  function counts() {
+    var unmarked = rows.filter(function (r) { return !r.status; }).length;
+    document.getElementById("unmarked-count").textContent = format(text.unmarked, { count: unmarked });
+  }
+
+  function filter() {
+    var term = search.value.trim().toLowerCase();
+    var shown = 0;
+    rows.forEach(function (row) {
+      var visible = (!term || row.search.indexOf(term) !== -1) && (!unmarkedOnly.checked || !row.status);
+      row.element.hidden = !visible;
+      if (visible) shown += 1;
+    });
+    document.getElementById("roll-call-empty").hidden = shown > 0;
+  }
+
+  function take(items, onlyIfUnmarked) {
+    var now = new Date().toISOString();
+    var pending = queue();
+    items.forEach(function (item) {
+      item.row.status = item.status;
+      item.row.pending = true;
+      render(item.row);
+      pending.push({ enrolment: item.row.enrolment, status: item.status, taken_at: now, client_id: clientId(),
+                     only_if_unmarked: !!onlyIfUnmarked });
+    });
+    saveQueue(pending);
+    counts();
+    filter();
+    flush();
+  }
+
+  function apply(serverRow) {
+    var row = byId[serverRow.enrolment];
+    if (!row) return;
+    row.status = serverRow.status || "";
+    row.taken_at = serverRow.taken_at;
+    row.pending = queue().some(function (m) { return m.enrolment === row.enrolment; });
+    render(row);
+  }
+
+  function showConnection(message) { connection.textContent = message; }
+
+  function flush() {
+    var pending = queue();
+    if (sending || !pending.length) return;
+    sending = true;
+    var batch = pending.slice(0, 5000);
+    fetch(marksUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
+      body: JSON.stringify({ marks: batch })
+    }).then(function (response) {
+      return response.json().then(function (body) { return { ok: response.ok, status: response.status, body: body }; });
+    }).then(function (result) {
+      var sent = {};
+      batch.forEach(function (m) { sent[m.client_id] = true; });
+      if (result.ok || result.status === 400) {
+        // Sent: stored, or refused for good (a refusal would only repeat); either way off the queue.
+        saveQueue(queue().filter(function (m) { return !sent[m.client_id]; }));
+      }
+      if (result.ok) {
+        result.body.rows.forEach(apply);
+        showConnection(queue().length ? format(text.queued, { count: queue().length }) : text.sent);
+      } else {
+        showConnection(format(text.refused, { reason: (result.body.errors || []).join(" ") }));
+        refresh();
+      }
+    }).catch(function () {
+      showConnection(format(text.queued, { count: queue().length }));
+    }).then(function () {
+      sending = false;
+      counts();
+      if (queue().length && navigator.onLine !== false) setTimeout(flush, 5000);
+    });
+  }
+
+  function refresh() {
+    // Other people's marks: taken over unless a mark of ours for that trainee is still waiting.
+    fetch(marksUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) {
+        if (!body) return;
+        var seen = {};
+        var waiting = {};
+        queue().forEach(function (m) { waiting[m.enrolment] = true; });
+        body.rows.forEach(function (r) { seen[r.enrolment] = true; if (!waiting[r.enrolment]) apply(r); });
+        rows.forEach(function (row) {
+          if (!seen[row.enrolment] && !waiting[row.enrolment] && row.status) { row.status = ""; render(row); }
+        });
+        counts();
+        filter();
+      }).catch(function () {});
+  }
+
+  var fragment = document.createDocumentFragment();
+  rows.forEach(function (row) { byId[row.enrolment] = row; fragment.appendChild(build(row)); });
+  list.appendChild(fragment);
+  // Marks this phone kept from an earlier visit without signal: shown, then sent.
+  queue().forEach(function (m) {
+    var row = byId[m.enrolment];
+    if (row && !(m.only_if_unmarked && row.status)) { row.status = m.status; row.pending = true; render(row); }
+  });
+  counts();
+  search.addEventListener("input", filter);
+  unmarkedOnly.addEventListener("change", filter);
+  document.getElementById("roll-call-mark-all").addEventListener("click", function () {
+    take(rows.filter(function (r) { return !r.status; }).map(function (r) { return { row: r, status: "present" }; }), true);
+  });
+  window.addEventListener("online", flush);
+  window.addEventListener("offline", function () { showConnection(format(text.queued, { count: queue().length })); });
+  setInterval(function () { if (!queue().length) refresh(); else flush(); }, 20000);
+  flush();
+})();
