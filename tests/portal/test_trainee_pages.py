@@ -175,3 +175,19 @@ def test_pages_need_a_trainee_record(client):
     assert "not linked to a trainee record" in text(client.get("/"))
     client.logout()
     assert client.get("/attendance/").status_code == 302  # to the sign-in
+
+
+def test_the_profile_language_follows_the_trainee_to_a_new_device(client, ama):
+    from django.test import Client
+
+    Trainee.objects.filter(pk=ama["trainee"].pk).update(language="pt")
+    phone = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")  # a new phone, set to English
+    phone.force_login(ama["user"])
+
+    first = phone.get("/attendance/")
+
+    assert '<html lang="pt"' in first.content.decode()
+    assert first.cookies["django_language"].value == "pt"
+    assert '<html lang="pt"' in phone.get("/").content.decode()  # the cookie keeps it, no lookup needed
+    phone.post("/i18n/setlang/", {"language": "es", "next": "/"})  # a choice on the device still wins
+    assert '<html lang="es"' in phone.get("/").content.decode()
