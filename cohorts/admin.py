@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -30,6 +32,8 @@ from .models import (
     Enrolment,
     EnrolmentStatus,
     EnrolmentStatusChange,
+    ExcuseRequest,
+    ExcuseStatus,
     FacilityVisit,
     SessionStatus,
     TimetableSlot,
@@ -460,8 +464,20 @@ class AnnouncementAdmin(AuditedAdminMixin, ExtensibleAdmin):
     fields = ["session", "title", "body", "published_at"]
 
 
+class EnrolmentColumns:
+    """The trainee and session columns of an admin of rows that belong to an enrolment."""
+
+    @admin.display(description=_("trainee"), ordering="enrolment__trainee__family_name")
+    def trainee(self, obj):
+        return obj.enrolment.trainee
+
+    @admin.display(description=_("session"), ordering="enrolment__session__code")
+    def session(self, obj):
+        return obj.enrolment.session.code
+
+
 @admin.register(AttendanceRecord)
-class AttendanceRecordAdmin(HubImportExportMixin, AuditedAdminMixin, ExtensibleAdmin):
+class AttendanceRecordAdmin(EnrolmentColumns, HubImportExportMixin, AuditedAdminMixin, ExtensibleAdmin):
     writes = AdminWrites("record", delete=services.attendance_record_delete)  # changed by attendance_mark
     import_resource = AttendanceImporter
     export_resource = AttendanceExportResource
@@ -482,14 +498,6 @@ class AttendanceRecordAdmin(HubImportExportMixin, AuditedAdminMixin, ExtensibleA
         # Attendance is marked per slot in bulk (import or service), not one record at a time.
         return False
 
-    @admin.display(description=_("trainee"), ordering="enrolment__trainee__family_name")
-    def trainee(self, obj):
-        return obj.enrolment.trainee
-
-    @admin.display(description=_("session"), ordering="enrolment__session__code")
-    def session(self, obj):
-        return obj.enrolment.session.code
-
     @admin.display(description=_("slot or visit"))
     def occasion(self, obj):
         return obj.slot or obj.visit
@@ -498,3 +506,89 @@ class AttendanceRecordAdmin(HubImportExportMixin, AuditedAdminMixin, ExtensibleA
         services.attendance_mark(
             actor=request.user, statuses={obj.enrolment_id: obj.status}, slot=obj.slot, visit=obj.visit
         )
+
+
+class ExcuseDecisionForm(forms.ModelForm):
+    decision = forms.ChoiceField(
+        label=_("decision"), required=False,
+        choices=[("", _("Not decided yet")), ("approve", _("Excuse the absence")), ("refuse", _("Refuse"))],
+        help_text=_("Excusing marks the slot or visit “excused”; the trainee sees the decision and the note."))
+
+    class Meta:
+        model = ExcuseRequest
+        fields = ["decision", "decision_note"]
+
+
+@admin.register(ExcuseRequest)
+class ExcuseRequestAdmin(EnrolmentColumns, AuditedAdminMixin, ExtensibleAdmin):
+    """Trainees' requests that an absence be excused: decided here (one by one with a note, or several
+    at once by the actions), always through services.excuse_decide."""
+
+    form = ExcuseDecisionForm
+    list_display = ["trainee", "session", "occasion", "status", "requested_at", "has_document", "decided_by"]
+    list_filter = ["status", ("enrolment__session", ScopedRelatedOnlyFilter)]
+    list_select_related = ["enrolment__trainee", "enrolment__session", "slot", "visit__host", "decided_by"]
+    search_fields = ["enrolment__trainee__family_name", "enrolment__trainee__given_name", "reason"]
+    fields = ["trainee", "session", "occasion", "reason", "document", "status", "requested_at", "decision",
+              "decision_note", "decided_by", "decided_at"]
+    readonly_fields = ["trainee", "session", "occasion", "reason", "document", "status", "requested_at",
+                       "decided_by", "decided_at"]
+    actions = ["approve", "refuse"]
+
+    def has_add_permission(self, request):
+        return False  # trainees ask on their attendance page
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # kept: the reason an absence was excused
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status != ExcuseStatus.PENDING:
+            return [*self.readonly_fields, "decision", "decision_note"]
+        return self.readonly_fields
+
+    def get_fields(self, request, obj=None):
+        return self.fields
+
+    @admin.display(description=_("slot or visit"))
+    def occasion(self, obj):
+        return obj.occasion
+
+    @admin.display(description=_("document"), boolean=True)
+    def has_document(self, obj):
+        return bool(obj.attachment)
+
+    @admin.display(description=_("supporting document"))
+    def document(self, obj):
+        if not obj.attachment:
+            return "–"
+        return format_html('<a href="{}" download>{}</a>', reverse("excuse_document", args=[obj.pk]),
+                           _("Download"))
+
+    def save_model(self, request, obj, form, change):
+        decision = form.cleaned_data.get("decision")
+        if decision:
+            services.excuse_decide(actor=request.user, excuse=obj, approve=decision == "approve",
+                                   note=form.cleaned_data.get("decision_note", ""))
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+    def _decide(self, request, queryset, approve: bool):
+        done = 0
+        for excuse in queryset.filter(status=ExcuseStatus.PENDING).select_related("enrolment"):
+            try:
+                services.excuse_decide(actor=request.user, excuse=excuse, approve=approve)
+                done += 1
+            except ValidationError as error:
+                self.message_user(request, f"{excuse}: {_errors_text(error)}", messages.WARNING)
+        self.message_user(request, ngettext("%(count)d request decided.", "%(count)d requests decided.", done)
+                          % {"count": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Excuse the chosen absences"), permissions=["change"])
+    def approve(self, request, queryset):
+        self._decide(request, queryset, True)
+
+    @admin.action(description=_("Refuse the chosen requests"), permissions=["change"])
+    def refuse(self, request, queryset):
+        self._decide(request, queryset, False)
+

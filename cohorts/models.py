@@ -1,3 +1,5 @@
+import math
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -235,6 +237,10 @@ class Enrolment(models.Model):
     )
     status_changed_at = models.DateTimeField(_("status changed"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # When the trainee and their coordinators were told that one more absence costs the certificate:
+    # the warning goes once (attendance_warn_at_risk).
+    at_risk_warned_at = models.DateTimeField(_("warned of the attendance needed"), null=True, blank=True,
+                                             editable=False)
 
     class Meta:
         verbose_name = _("enrolment")
@@ -345,6 +351,21 @@ class AttendanceStatus(models.TextChoices):
 ATTENDED_STATUSES = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
 
 
+def absences_allowed(*, attended: int, counted: int, remaining: int, threshold: int) -> int | None:
+    """How many more of the `remaining` unmarked occasions a trainee may miss and still reach the
+    `threshold` (%) of attendance; None when even attending all of them would not reach it. `counted`
+    is the occasions marked, excused ones left out. The trainee's attendance page and the warning
+    that one more absence costs the certificate both use this rule."""
+    total = counted + remaining
+    if total == 0:
+        return None
+    # attended + remaining - missed >= threshold% of total (excused absences aside)
+    allowance = attended + remaining - math.ceil(threshold * total / 100 - 1e-9)
+    if allowance < 0:
+        return None
+    return min(allowance, remaining)
+
+
 class AttendanceSource(models.TextChoices):
     """How a mark was taken."""
 
@@ -446,3 +467,110 @@ class Announcement(models.Model):
 
     def audit_subjects(self) -> dict:
         return {"session": self.session_id}
+
+
+class ExcuseStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a decision")
+    APPROVED = "approved", _("Excused")
+    REFUSED = "refused", _("Refused")
+
+
+def _excuse_file_name(instance, filename: str) -> str:
+    # A random name, never the trainee's: the file is served only by the checked download view.
+    import secrets
+
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"excuses/{timezone.now():%Y/%m}/{secrets.token_urlsafe(16)}.{extension}"
+
+
+class ExcuseRequest(models.Model):
+    """A trainee's request that an absence from one slot or visit be excused, and its decision."""
+
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name=_("enrolment"), on_delete=models.CASCADE, related_name="excuse_requests"
+    )
+    slot = models.ForeignKey(
+        TimetableSlot, verbose_name=_("slot"), on_delete=models.CASCADE, related_name="excuse_requests",
+        null=True, blank=True,
+    )
+    visit = models.ForeignKey(
+        FacilityVisit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="excuse_requests",
+        null=True, blank=True,
+    )
+    reason = models.TextField(_("reason"), max_length=2000)
+    attachment = models.FileField(_("supporting document"), upload_to=_excuse_file_name, blank=True,
+                                  max_length=200)
+    attachment_type = models.CharField(_("document type"), max_length=64, blank=True, editable=False)
+    status = models.CharField(_("status"), max_length=16, choices=ExcuseStatus.choices,
+                              default=ExcuseStatus.PENDING)
+    requested_at = models.DateTimeField(_("asked"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.CharField(_("note on the decision"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("excuse request")
+        verbose_name_plural = _("excuse requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(slot__isnull=False, visit__isnull=True)
+                    | models.Q(slot__isnull=True, visit__isnull=False)
+                ),
+                name="excuse_for_exactly_one_slot_or_visit",
+                violation_error_message=_("An excuse is for one timetable slot or one visit."),
+            ),
+            models.UniqueConstraint(
+                fields=["enrolment", "slot"], condition=models.Q(slot__isnull=False, status="pending"),
+                name="excuse_one_pending_per_slot",
+                violation_error_message=_("An excuse for this slot is already waiting for a decision."),
+            ),
+            models.UniqueConstraint(
+                fields=["enrolment", "visit"], condition=models.Q(visit__isnull=False, status="pending"),
+                name="excuse_one_pending_per_visit",
+                violation_error_message=_("An excuse for this visit is already waiting for a decision."),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "requested_at"])]
+
+    def __str__(self):
+        return f"{self.enrolment.trainee} – {self.slot or self.visit}"
+
+    @property
+    def occasion(self):
+        return self.slot or self.visit
+
+    def audit_subjects(self) -> dict:
+        return self.enrolment.audit_subjects()
+
+
+class VisitWaitlistEntry(models.Model):
+    """A trainee waiting for a place on a full facility visit; the first in line takes the place a
+    participant gives up. The visit's participants are the confirmed list."""
+
+    visit = models.ForeignKey(
+        FacilityVisit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="waitlist"
+    )
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name=_("enrolment"), on_delete=models.CASCADE, related_name="visit_waitlist"
+    )
+    joined_at = models.DateTimeField(_("joined the waiting list"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("waiting list place")
+        verbose_name_plural = _("waiting list")
+        ordering = ["joined_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "enrolment"], name="waitlist_once_per_visit_and_enrolment",
+                                    violation_error_message=_("This trainee is already on the waiting list.")),
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment.trainee} – {self.visit}"
+
+    def audit_subjects(self) -> dict:
+        return self.enrolment.audit_subjects()

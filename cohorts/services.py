@@ -5,17 +5,24 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Count, F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from hubportal import access
 from hubportal.audit.services import audit_record, model_create, model_delete, model_update, recorded_user
 from hubportal.importing import Action, bulk_update_rows
+from hubportal.outbox.services import email_queue
 from trainees.models import Trainee
 
+from .attachments import attachment_check
 from .models import (
+    ATTENDED_STATUSES,
     ENROLMENT_TRANSITIONS,
     SEAT_HOLDING_STATUSES,
     Announcement,
@@ -26,9 +33,13 @@ from .models import (
     Enrolment,
     EnrolmentStatus,
     EnrolmentStatusChange,
+    ExcuseRequest,
+    ExcuseStatus,
     FacilityVisit,
     SessionStatus,
     TimetableSlot,
+    VisitWaitlistEntry,
+    absences_allowed,
     enrolment_steps,
     seats_change,
 )
@@ -263,6 +274,8 @@ def facility_visit_set_participants(*, actor, visit: FacilityVisit, enrolments: 
     after = {e.pk for e in enrolments}
     if before != after:
         visit.participants.set(enrolments)
+        # Someone made a participant is no longer waiting for a place.
+        VisitWaitlistEntry.objects.filter(visit=visit, enrolment__in=after - before).delete()
         audit_record(
             actor=actor,
             action="visit.participants",
@@ -385,6 +398,7 @@ def attendance_mark(
         # Each enrolment's status before and after: who was marked absent, and who changed it.
         audit_record(actor=actor, action="attendance.mark", target=occasion, **counts, statuses=changed,
                      source=source)
+    _warn_after({enrolment_id: change[1] for enrolment_id, change in changed.items()})
     return counts
 
 
@@ -498,6 +512,7 @@ def attendance_take(
         # Each mark's status before and after, when it was taken and by which browser's mark.
         audit_record(actor=actor, action="attendance.take", target=occasion, source=source,
                      created=len(created), updated=len(updated), statuses=changed)
+    _warn_after({enrolment_id: change[1] for enrolment_id, change in changed.items()})
     return stored
 
 
@@ -561,6 +576,7 @@ def attendance_check_in(*, actor, slot: TimetableSlot, at: datetime | None = Non
         raise CheckInRefused(_("Your attendance at this slot is recorded already."), "already_marked") from None
     audit_record(actor=actor, action="attendance.check_in", target=slot, enrolment=enrolment.pk,
                  status=record.status)
+    _warn_after({enrolment.pk: record.status})
     return record
 
 
@@ -785,6 +801,8 @@ def attendance_mark_many(
     audit_record(actor=actor, action="attendance.import", target=session, file=file_name,
                  created=result.count(Action.CREATE), updated=result.count(Action.UPDATE),
                  unchanged=result.count(Action.UNCHANGED))
+    _warn_after({mark.enrolment.pk: mark.status for mark, (action, _old) in zip(marks, outcomes)
+                 if action != Action.UNCHANGED})
     return result
 
 
@@ -1018,3 +1036,282 @@ def announcement_delete(*, actor, announcement: Announcement) -> None:
     """Withdraw an announcement. Raises PermissionDenied unless the actor is hub staff."""
     access.require(actor, access.Action.DELETE, announcement)
     model_delete(actor=actor, instance=announcement, action="announcement.delete")
+
+
+# --- The warning that one more absence costs the certificate --------------------------------------
+
+
+def _warn_after(new_statuses: Mapping[int, str]) -> None:
+    """After marks are stored: warn those whom a mark that is not an attendance (absent, excused) may
+    have brought to their last allowed absence. Present and late never bring it nearer; no query then."""
+    at_risk = [enrolment_id for enrolment_id, status in new_statuses.items() if status not in ATTENDED_STATUSES]
+    if at_risk:
+        attendance_warn_at_risk(enrolment_ids=at_risk)
+
+
+def attendance_allowances(enrolments: Sequence[Enrolment]) -> dict[int, tuple[int | None, int]]:
+    """Each enrolment's (absences_allowed, occasions not marked yet), counted as the trainee's
+    attendance page counts them: the session's slots and the visits they take part in. Three queries
+    for any number of enrolments (sessions loaded)."""
+    ids = [e.pk for e in enrolments]
+    slots = dict(TimetableSlot.objects.filter(session__in={e.session_id for e in enrolments})
+                 .values("session").annotate(n=Count("pk")).values_list("session", "n"))
+    visits = dict(FacilityVisit.participants.through.objects.filter(enrolment__in=ids).values("enrolment")
+                  .annotate(n=Count("pk")).values_list("enrolment", "n"))
+    marks: dict[int, dict[str, int]] = {}
+    for enrolment_id, status, n in (
+            AttendanceRecord.objects.filter(enrolment__in=ids)
+            .filter(Q(slot__isnull=False) | Q(visit__participants=F("enrolment")))
+            .values("enrolment", "status").annotate(n=Count("pk")).values_list("enrolment", "status", "n")):
+        marks.setdefault(enrolment_id, {})[status] = n
+    result = {}
+    for enrolment in enrolments:
+        mine = marks.get(enrolment.pk, {})
+        marked = sum(mine.values())
+        remaining = slots.get(enrolment.session_id, 0) + visits.get(enrolment.pk, 0) - marked
+        result[enrolment.pk] = (absences_allowed(
+            attended=sum(mine.get(status, 0) for status in ATTENDED_STATUSES),
+            counted=marked - mine.get(AttendanceStatus.EXCUSED, 0), remaining=remaining,
+            threshold=enrolment.session.completion_threshold), remaining)
+    return result
+
+
+def attendance_warn_at_risk(*, enrolment_ids: Iterable[int]) -> list[Enrolment]:
+    """Tell each of these trainees, and their session's coordinators, by email, when one more absence
+    would cost them the certificate (no absence left to spare, occasions still ahead); once per
+    enrolment, whatever marks follow. Returns the enrolments warned now.
+
+    Called by the attendance services after they store marks, inside their transaction: the email is
+    queued with it and goes once it commits. Two requests marking at once warn once: the enrolment's
+    at_risk_warned_at is set by a conditional UPDATE, and only the request that set it sends.
+    """
+    candidates = list(Enrolment.objects.filter(
+        pk__in=set(enrolment_ids), at_risk_warned_at__isnull=True, status__in=SEAT_HOLDING_STATUSES,
+    ).select_related("session__course", "trainee__country"))
+    if not candidates:
+        return []
+    allowances = attendance_allowances(candidates)
+    at_risk = [e for e in candidates if allowances[e.pk][0] == 0 and allowances[e.pk][1] > 0]
+    warned = []
+    now = timezone.now()
+    for enrolment in at_risk:
+        if Enrolment.objects.filter(pk=enrolment.pk, at_risk_warned_at__isnull=True).update(at_risk_warned_at=now):
+            enrolment.at_risk_warned_at = now
+            _at_risk_notify(enrolment, remaining=allowances[enrolment.pk][1])
+            audit_record(actor=None, action="attendance.at_risk_warning", target=enrolment)
+            warned.append(enrolment)
+    return warned
+
+
+def _session_coordinator_emails(session_id: int) -> list[str]:
+    from hubportal.users.models import SessionAssignment
+
+    return sorted(set(SessionAssignment.objects.filter(session_id=session_id, user__is_active=True)
+                      .exclude(user__email="").values_list("user__email", flat=True)))
+
+
+def _at_risk_notify(enrolment: Enrolment, *, remaining: int) -> None:
+    """The warning emails, both in the trainee's language: theirs, and their coordinators' (one
+    message to all of them), who then know what the trainee was told."""
+    trainee, session = enrolment.trainee, enrolment.session
+    context = {"trainee": trainee, "session": session, "remaining": remaining,
+               "threshold": session.completion_threshold,
+               "attendance_url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("portal_attendance")}
+    with translation.override(trainee.preferred_language):
+        email_queue(
+            to=trainee.email,
+            subject=_("%(session)s: one more absence would cost you the certificate") % {"session": session.code},
+            body=render_to_string("cohorts/email_at_risk_trainee.txt", context),
+        )
+        coordinators = _session_coordinator_emails(session.pk)
+        if coordinators:
+            email_queue(
+                to=coordinators,
+                subject=_("%(session)s: one more absence would cost %(trainee)s the certificate") % {
+                    "session": session.code, "trainee": trainee.full_name},
+                body=render_to_string("cohorts/email_at_risk_coordinator.txt", context),
+            )
+
+
+# --- Excuses ---------------------------------------------------------------------------------------
+
+
+def _excuse_problems(enrolment: Enrolment, slot: TimetableSlot | None, visit: FacilityVisit | None) -> list[str]:
+    occasion = slot or visit
+    if occasion.session_id != enrolment.session_id:
+        return [_("This is not a slot or visit of your session.")]
+    if visit is not None and not visit.participants.filter(pk=enrolment.pk).exists():
+        return [_("You do not take part in this visit.")]
+    lookup = {"slot": slot} if slot is not None else {"visit": visit}
+    mark = AttendanceRecord.objects.filter(enrolment=enrolment, **lookup).values_list("status", flat=True).first()
+    if mark in ATTENDED_STATUSES or mark == AttendanceStatus.EXCUSED:
+        return [_("Your attendance here is recorded as “%(status)s”: there is no absence to excuse.") % {
+            "status": AttendanceStatus(mark).label}]
+    if ExcuseRequest.objects.filter(enrolment=enrolment, status=ExcuseStatus.PENDING, **lookup).exists():
+        return [_("You have already asked for this absence to be excused; the answer is still to come.")]
+    return []
+
+
+@transaction.atomic
+def excuse_request_create(*, actor, enrolment: Enrolment, reason: str, slot: TimetableSlot | None = None,
+                          visit: FacilityVisit | None = None, attachment=None) -> ExcuseRequest:
+    """A trainee asks for their absence from one slot or visit (marked absent, or ahead) to be excused,
+    with a reason and optionally a document (a PDF or a photo, checked by its content).
+
+    Raises PermissionDenied unless the enrolment is the actor's own (or the actor hub staff),
+    ValidationError, writing nothing, for neither or both of slot and visit, an empty reason, an
+    occasion of another session or a visit they do not take part in, an attendance already recorded
+    or excused, a request already waiting, or a document too big or not a PDF, PNG or JPEG.
+    """
+    if (slot is None) == (visit is None):
+        raise ValidationError(_("An excuse is for one timetable slot or one visit."))
+    access.require(actor, access.Action.REQUEST_EXCUSE, enrolment)
+    reason = (reason or "").strip()
+    problems = [] if reason else [_("Say why you were (or will be) absent.")]
+    problems += _excuse_problems(enrolment, slot, visit)
+    checked = None
+    if attachment is not None:
+        try:
+            checked = attachment_check(attachment)
+        except ValidationError as error:
+            problems += error.messages
+    if problems:
+        raise ValidationError(problems)
+    excuse = ExcuseRequest(enrolment=enrolment, slot=slot, visit=visit, reason=reason[:2000],
+                           requested_at=timezone.now())
+    if checked is not None:
+        excuse.attachment_type = checked.content_type
+        excuse.attachment.save(f"document.{checked.extension}", attachment, save=False)
+    try:
+        with transaction.atomic():
+            excuse.save()
+    except IntegrityError:  # two submissions at once: the constraint keeps one
+        if excuse.attachment:
+            excuse.attachment.delete(save=False)
+        raise ValidationError(_("You have already asked for this absence to be excused; the answer is still to "
+                                "come.")) from None
+    audit_record(actor=actor, action="excuse.request", target=excuse, slot=excuse.slot_id, visit=excuse.visit_id,
+                 attachment=bool(checked))
+    return excuse
+
+
+@transaction.atomic
+def excuse_decide(*, actor, excuse: ExcuseRequest, approve: bool, note: str = "") -> ExcuseRequest:
+    """Approve or refuse an excuse request, with a note for the trainee. Approving marks the slot or
+    visit excused, with source "excuse", through attendance_mark (audited there too); refusing marks
+    nothing.
+
+    Raises PermissionDenied unless the request is the actor's to decide (hub staff; the coordinator
+    of its session), ValidationError when it is decided already, or when the trainee no longer takes
+    part in the visit (attendance_mark's refusal).
+    """
+    access.require(actor, access.Action.CHANGE, excuse)
+    excuse = ExcuseRequest.objects.select_for_update().select_related("enrolment__trainee").get(pk=excuse.pk)
+    if excuse.status != ExcuseStatus.PENDING:
+        raise ValidationError(_("This request was decided already (%(status)s).") % {
+            "status": excuse.get_status_display()})
+    excuse.status = ExcuseStatus.APPROVED if approve else ExcuseStatus.REFUSED
+    excuse.decided_by, excuse.decided_at = recorded_user(actor), timezone.now()
+    excuse.decision_note = (note or "").strip()[:500]
+    excuse.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    if approve:
+        attendance_mark(actor=actor, statuses={excuse.enrolment_id: AttendanceStatus.EXCUSED}, slot=excuse.slot,
+                        visit=excuse.visit, source=AttendanceSource.EXCUSE)
+    audit_record(actor=actor, action="excuse.approve" if approve else "excuse.refuse", target=excuse,
+                 note=excuse.decision_note)
+    return excuse
+
+
+# --- Signing up for facility visits ------------------------------------------------------------------
+
+
+class SignUp:
+    PARTICIPANT = "participant"
+    WAITING = "waiting"
+
+
+def _require_sign_up(actor, visit: FacilityVisit, enrolment: Enrolment) -> None:
+    """The trainee for themselves; hub staff and the session's coordinator for anyone of it."""
+    if not (access.can(actor, access.Action.VISIT_SIGN_UP, enrolment) or access.can(actor, access.Action.CHANGE,
+                                                                                     visit)):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def facility_visit_sign_up(*, actor, visit: FacilityVisit, enrolment: Enrolment) -> str:
+    """Sign a trainee up for a visit of their session: a participant while there is a place, else on
+    the waiting list, in the order they came. Returns SignUp.PARTICIPANT or SignUp.WAITING.
+
+    Raises PermissionDenied unless the enrolment is the actor's own, or the visit is the actor's to
+    manage (hub staff; the session's coordinator); ValidationError for a visit of another session,
+    one that has started, a withdrawn enrolment, or someone signed up or waiting already.
+    """
+    _require_sign_up(actor, visit, enrolment)
+    # Locked: two trainees taking the last place at once must not both get it.
+    visit = FacilityVisit.objects.select_for_update().get(pk=visit.pk)
+    if visit.session_id != enrolment.session_id:
+        raise ValidationError(_("This visit is not one of your session's."))
+    if enrolment.status not in SEAT_HOLDING_STATUSES:
+        raise ValidationError(_("Only confirmed trainees of the session can sign up for its visits."))
+    if visit.starts_at <= timezone.now():
+        raise ValidationError(_("This visit has started; signing up for it is closed."))
+    if visit.participants.filter(pk=enrolment.pk).exists():
+        raise ValidationError(_("You are already signed up for this visit."))
+    if VisitWaitlistEntry.objects.filter(visit=visit, enrolment=enrolment).exists():
+        raise ValidationError(_("You are already on the waiting list of this visit."))
+    if visit.participants.count() < visit.capacity:
+        visit.participants.add(enrolment)
+        audit_record(actor=actor, action="visit.sign_up", target=visit, enrolment=enrolment.pk)
+        return SignUp.PARTICIPANT
+    VisitWaitlistEntry.objects.create(visit=visit, enrolment=enrolment, joined_at=timezone.now())
+    audit_record(actor=actor, action="visit.waitlist_join", target=visit, enrolment=enrolment.pk)
+    return SignUp.WAITING
+
+
+@transaction.atomic
+def facility_visit_cancel(*, actor, visit: FacilityVisit, enrolment: Enrolment) -> list[Enrolment]:
+    """Take a trainee off a visit, or off its waiting list. A place freed goes to the first on the
+    waiting list (still confirmed in the session), who is told by email. Returns those moved up.
+
+    Raises PermissionDenied as facility_visit_sign_up does, ValidationError when the trainee is
+    neither signed up nor waiting.
+    """
+    _require_sign_up(actor, visit, enrolment)
+    visit = FacilityVisit.objects.select_for_update().get(pk=visit.pk)
+    if visit.participants.filter(pk=enrolment.pk).exists():
+        visit.participants.remove(enrolment)
+        audit_record(actor=actor, action="visit.cancel", target=visit, enrolment=enrolment.pk)
+        return _waitlist_move_up(actor=actor, visit=visit)
+    deleted, _rows = VisitWaitlistEntry.objects.filter(visit=visit, enrolment=enrolment).delete()
+    if not deleted:
+        raise ValidationError(_("You are not signed up for this visit."))
+    audit_record(actor=actor, action="visit.waitlist_leave", target=visit, enrolment=enrolment.pk)
+    return []
+
+
+def _waitlist_move_up(*, actor, visit: FacilityVisit) -> list[Enrolment]:
+    free = visit.capacity - visit.participants.count()
+    if free <= 0:
+        return []
+    entries = list(VisitWaitlistEntry.objects.filter(visit=visit, enrolment__status__in=SEAT_HOLDING_STATUSES)
+                   .select_related("enrolment__trainee__country", "enrolment__session")[:free])
+    moved = [entry.enrolment for entry in entries]
+    if moved:
+        visit.participants.add(*moved)
+        VisitWaitlistEntry.objects.filter(pk__in=[entry.pk for entry in entries]).delete()
+        audit_record(actor=actor, action="visit.waitlist_move_up", target=visit,
+                     enrolments=[enrolment.pk for enrolment in moved])
+        for enrolment in moved:
+            _moved_up_notify(visit, enrolment)
+    return moved
+
+
+def _moved_up_notify(visit: FacilityVisit, enrolment: Enrolment) -> None:
+    trainee = enrolment.trainee
+    context = {"trainee": trainee, "visit": visit, "session": enrolment.session,
+               "timetable_url": settings.PORTAL_BASE_URL.rstrip("/") + reverse(
+                   "portal_timetable", args=[enrolment.session.code])}
+    with translation.override(trainee.preferred_language):
+        email_queue(to=trainee.email,
+                    subject=_("A place on the visit to %(site)s is yours") % {"site": visit.site},
+                    body=render_to_string("cohorts/email_visit_place.txt", context))

@@ -25,6 +25,8 @@ from . import checkin, selectors, services
 from .models import AttendanceStatus, TimetableSlot
 
 MAX_MARKS = 10_000  # one request: a mark-all of the largest session, with room to spare
+# Rows the roll call draws at once; a hall's cohort fits, a larger one is found by searching.
+ROLL_CALL_SHOWN = 300
 
 
 def _occasion_or_404(request, kind: str, pk: int):
@@ -42,12 +44,13 @@ def _urls(kind: str, pk: int) -> dict:
 @login_required
 @never_cache
 def roll_call(request, pk: int, kind: str = "slot"):
+    """The page and its counts; the rows come from the marks endpoint (GET ?everyone=1), fetched by the
+    page's script: a session of 5,000 would otherwise be rendered whole at every visit."""
     occasion = _occasion_or_404(request, kind, pk)
-    rows = selectors.roll_call_rows(occasion)
     statuses = [{"value": value, "label": str(label)} for value, label in AttendanceStatus.choices]
     return render(request, "cohorts/roll_call.html", {
-        "occasion": occasion, "kind": kind, "session": occasion.session, "rows": rows, "statuses": statuses,
-        "urls": _urls(kind, pk), "unmarked": sum(1 for row in rows if not row["status"]),
+        "occasion": occasion, "kind": kind, "session": occasion.session, "statuses": statuses,
+        "urls": _urls(kind, pk), **selectors.roll_call_counts(occasion), "shown_at_most": ROLL_CALL_SHOWN,
         "check_in_url": reverse("attendance_slot_check_in", args=[pk]) if kind == "slot" else "",
     })
 
@@ -86,9 +89,12 @@ def _row(enrolment_id: int, record) -> dict:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def marks(request, pk: int, kind: str = "slot"):
-    """GET: every mark of the slot so far (a roll call's refresh). POST: one mark, or many; answers the
-    rows as stored, the later mark having won."""
+    """GET: every mark of the slot so far (a roll call's refresh); with ?everyone=1, everyone expected
+    with their names and marks (the roll call's rows). POST: one mark, or many; answers the rows as
+    stored, the later mark having won."""
     occasion = _occasion_or_404(request, kind, pk)
+    if request.method == "GET" and request.GET.get("everyone"):
+        return JsonResponse({"rows": selectors.roll_call_rows(occasion)})
     if request.method == "GET":
         return JsonResponse({"rows": [
             {"enrolment": row["enrolment"], "status": row["status"], "taken_at": row["taken_at"]}

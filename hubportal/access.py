@@ -41,6 +41,8 @@ class Action:
     ANONYMISE = "anonymise"  # erase a trainee's personal data, keeping what the statistics need
     EDIT_PROFILE = "edit_profile"  # the fields a trainee corrects themselves (preferred name, phone, ...)
     CHECK_IN = "check_in"  # a trainee marks themselves present at a slot, by its QR code
+    REQUEST_EXCUSE = "request_excuse"  # a trainee asks for an absence to be excused
+    VISIT_SIGN_UP = "visit_sign_up"  # a trainee signs up for (or cancels) a facility visit of their session
 
 
 # How a row of each model belongs to a course session. A coordinator sees a row when it belongs to
@@ -53,6 +55,8 @@ SESSION_PATHS = {
     "cohorts.timetableslot": "session",
     "cohorts.facilityvisit": "session",
     "cohorts.announcement": "session",
+    "cohorts.excuserequest": "enrolment__session",
+    "cohorts.visitwaitlistentry": "visit__session",
     "trainees.trainee": "enrolments__session",
     "certificates.certificate": "enrolment__session",
     "jobs.job": "session",
@@ -79,6 +83,9 @@ _COORDINATOR_ACTIONS = {
     "cohorts.timetableslot": {Action.VIEW, Action.ADD, Action.CHANGE},
     "cohorts.facilityvisit": {Action.VIEW, Action.ADD, Action.CHANGE},
     "cohorts.announcement": {Action.VIEW, Action.ADD, Action.CHANGE},
+    # Excuses: read them (and their files) and decide them (change); waiting lists: manage them.
+    "cohorts.excuserequest": {Action.VIEW, Action.CHANGE},
+    "cohorts.visitwaitlistentry": {Action.VIEW, Action.ADD, Action.CHANGE},
     "trainees.trainee": {Action.VIEW, Action.CHANGE, Action.IMPORT, Action.EXPORT, Action.EDIT_PROFILE},
     "certificates.certificate": {Action.VIEW},
     "jobs.job": {Action.VIEW, Action.RESUME},
@@ -86,10 +93,11 @@ _COORDINATOR_ACTIONS = {
 }
 
 # What a trainee may do with their own rows besides reading them: take the file of their personal data;
-# check in, by the QR code shown in the room, to a slot of a session they are enrolled in.
+# check in, by the QR code shown in the room, to a slot of a session they are enrolled in; ask for an
+# absence of theirs to be excused; sign up for a facility visit of their session, or cancel.
 _OWNER_ACTIONS = {
     "trainees.trainee": {Action.EXPORT_PERSONAL_DATA, Action.EDIT_PROFILE},
-    "cohorts.enrolment": {Action.CHECK_IN},
+    "cohorts.enrolment": {Action.CHECK_IN, Action.REQUEST_EXCUSE, Action.VISIT_SIGN_UP},
 }
 
 # How a row belongs to a trainee, for the trainee's own pages (read only).
@@ -100,6 +108,8 @@ OWNER_PATHS = {
     "cohorts.coursesession": "enrolments__trainee__user",
     "cohorts.timetableslot": "session__enrolments__trainee__user",
     "cohorts.facilityvisit": "participants__trainee__user",
+    "cohorts.excuserequest": "enrolment__trainee__user",
+    "cohorts.visitwaitlistentry": "enrolment__trainee__user",
     "certificates.certificate": "enrolment__trainee__user",
 }
 

@@ -3,13 +3,12 @@ of queries however many sessions, slots and marks they have. Every read goes thr
 selectors and hubportal.access, so a trainee sees their own rows and nothing else."""
 
 import datetime as dt
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from certificates.models import Certificate
@@ -21,8 +20,12 @@ from cohorts.models import (
     AttendanceStatus,
     CourseSession,
     Enrolment,
+    ExcuseRequest,
+    ExcuseStatus,
     FacilityVisit,
     TimetableSlot,
+    VisitWaitlistEntry,
+    absences_allowed,
 )
 from cohorts.selectors import enrolment_list
 from hubportal import access
@@ -54,6 +57,14 @@ class Occasion:
     meeting_point: str = ""
     meets_at: dt.datetime | None = None
     mark: str | None = None  # an AttendanceStatus value, None while unmarked
+    excuse: ExcuseRequest | None = None  # the latest request to excuse an absence from it (attendance page)
+
+    @property
+    def may_ask_excuse(self) -> bool:
+        """Whether the trainee may ask for this to be excused: not attended, not excused, none waiting."""
+        if self.mark in ATTENDED_STATUSES or self.mark == AttendanceStatus.EXCUSED:
+            return False
+        return self.excuse is None or self.excuse.status != ExcuseStatus.PENDING
 
     @property
     def day(self) -> dt.date:
@@ -204,14 +215,8 @@ class SessionAttendance:
     def may_still_miss(self) -> int | None:
         """How many more of the unmarked occasions they may miss and still reach the threshold; None
         when even attending all of them would not reach it."""
-        total = self.counted + self.remaining
-        if total == 0:
-            return None
-        # attended + remaining - missed >= threshold% of total (excused absences aside)
-        allowance = self.attended + self.remaining - math.ceil(self.threshold * total / 100 - 1e-9)
-        if allowance < 0:
-            return None
-        return min(allowance, self.remaining)
+        return absences_allowed(attended=self.attended, counted=self.counted, remaining=self.remaining,
+                                threshold=self.threshold)
 
     @property
     def holds_a_seat(self) -> bool:
@@ -223,9 +228,15 @@ def attendance_overview(*, actor) -> list[SessionAttendance]:
     still needed for a certificate."""
     enrolments = list(my_enrolments(actor=actor))
     occasions = _occasions(enrolments)
+    excuses = {}
+    for excuse in access.visible(actor, ExcuseRequest.objects.filter(
+            enrolment__in=[e.pk for e in enrolments])).order_by("requested_at", "pk"):
+        excuses[(excuse.enrolment_id, "slot" if excuse.slot_id else "visit", excuse.slot_id or excuse.visit_id)] = excuse
     result = []
     for enrolment in enrolments:
         mine = occasions[enrolment.pk]
+        for occasion in mine:
+            occasion.excuse = excuses.get((enrolment.pk, occasion.kind, occasion.pk))
         marked = [o for o in mine if o.mark]
         result.append(SessionAttendance(
             enrolment=enrolment, days=_by_day(mine),
@@ -241,3 +252,60 @@ def my_certificates(*, actor) -> QuerySet[Certificate]:
     return access.visible(actor, Certificate.objects.filter(enrolment__trainee__user=actor)).select_related(
         "enrolment__session").order_by("-issued_at")
 
+
+
+def excuse_occasion(*, actor, kind: str, pk: int) -> tuple[Enrolment, Occasion] | None:
+    """A slot or visit of one of the actor's sessions (a visit: one they take part in), with their
+    enrolment, for asking that an absence be excused; None when it is not theirs."""
+    enrolments = list(my_enrolments(actor=actor))
+    occasions = _occasions(enrolments) if enrolments else {}
+    for enrolment in enrolments:
+        for occasion in occasions[enrolment.pk]:
+            if occasion.kind == kind and occasion.pk == pk:
+                return enrolment, occasion
+    return None
+
+
+def excuse_for_download(*, actor, pk: int) -> ExcuseRequest | None:
+    """An excuse request with a document, when the actor may see it: hub staff, the coordinator of its
+    session, the trainee who asked."""
+    return access.visible(actor, ExcuseRequest.objects.exclude(attachment="")).filter(pk=pk).first()
+
+
+@dataclass
+class VisitOffer:
+    """A facility visit of a trainee's session, as their timetable offers it."""
+
+    visit: FacilityVisit
+    taken: int  # places taken
+    signed_up: bool
+    waiting_position: int | None  # 1 for first in line; None when not waiting
+
+    @property
+    def full(self) -> bool:
+        return self.taken >= self.visit.capacity
+
+    @property
+    def free(self) -> int:
+        return max(self.visit.capacity - self.taken, 0)
+
+    @property
+    def open(self) -> bool:
+        return self.visit.starts_at > timezone.now()
+
+
+def visit_offers(*, enrolment: Enrolment) -> list[VisitOffer]:
+    """The visits of the enrolment's session, each with its places taken and where the trainee stands:
+    three queries, whatever the visits and the waiting lists."""
+    visits = list(FacilityVisit.objects.filter(session_id=enrolment.session_id).select_related("host")
+                  .annotate(_taken=Count("participants", distinct=True)).order_by("starts_at", "pk"))
+    mine = set(FacilityVisit.participants.through.objects.filter(
+        enrolment=enrolment, facilityvisit__in=visits).values_list("facilityvisit_id", flat=True))
+    positions = {}
+    for visit_id, enrolment_id in VisitWaitlistEntry.objects.filter(visit__in=visits).order_by(
+            "visit", "joined_at", "pk").values_list("visit_id", "enrolment_id"):
+        positions.setdefault(visit_id, []).append(enrolment_id)
+    return [VisitOffer(visit=v, taken=v._taken, signed_up=v.pk in mine,
+                       waiting_position=(positions.get(v.pk, []).index(enrolment.pk) + 1
+                                         if enrolment.pk in positions.get(v.pk, []) else None))
+            for v in visits]

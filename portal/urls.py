@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import excuses, views
 
 # Fixed: links in emails and phone calendars point at them.
 urlpatterns = [
@@ -10,6 +10,10 @@ urlpatterns = [
     path("calendar/<str:token>.ics", views.calendar_feed, name="portal_calendar_feed"),
     path("calendar/renew/", views.calendar_renew, name="portal_calendar_renew"),
     path("attendance/", views.attendance, name="portal_attendance"),
+    path("attendance/excuse/<str:kind>/<int:pk>/", excuses.excuse_request, name="portal_excuse_request"),
+    path("attendance/excuses/<int:pk>/document/", excuses.excuse_document, name="excuse_document"),
+    path("visits/<int:pk>/sign-up/", excuses.visit_sign_up, name="portal_visit_sign_up"),
+    path("visits/<int:pk>/cancel/", excuses.visit_cancel, name="portal_visit_cancel"),
     path("certificates/", views.certificates, name="portal_certificates"),
     path("profile/", views.profile, name="portal_profile"),
     path("profile/data.json", views.profile_data, name="portal_profile_data"),

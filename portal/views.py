@@ -65,7 +65,8 @@ def timetable(request, code: str):
     found = selectors.session_timetable(actor=request.user, code=code)
     if found is None:
         raise Http404
-    return _page(request, "portal/timetable.html", trainee, timetable=found, session=found.enrolment.session)
+    return _page(request, "portal/timetable.html", trainee, timetable=found, session=found.enrolment.session,
+                 visits=selectors.visit_offers(enrolment=found.enrolment))
 
 
 def _calendar_response(trainee: Trainee, occasions) -> HttpResponse:

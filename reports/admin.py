@@ -1,17 +1,17 @@
 """The reports in the admin: a session's attendance report as actions on the course sessions, and
 the report by country across all sessions as a page of the jobs list. Both queue a background job."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from certificates.admin import one_session
-from cohorts.admin import CourseSessionAdmin
+from cohorts.admin import CourseSessionAdmin, FacilityVisitAdmin
 from hubportal.admin import AdminView
 from hubportal.jobs.admin import JobAdmin, job_started
 
 from .builders import FORMATS
-from .services import attendance_report_request, country_report_request
+from .services import attendance_report_request, country_report_request, visit_manifest_request
 
 
 def _report_action(fmt: str, description):
@@ -44,3 +44,21 @@ def country_report_view(job_admin, request):
 
 # The jobs page's "Report by country" form (templates/admin/jobs/job/change_list.html) posts here.
 JobAdmin.extend(extra_views=[AdminView("country-report/", country_report_view, "country_report")])
+
+
+def _manifest_action(fmt: str, description):
+    def action(modeladmin, request, queryset):
+        if queryset.count() != 1:
+            modeladmin.message_user(request, _("Choose one visit."), messages.WARNING)
+            return None
+        return job_started(modeladmin, request, visit_manifest_request(actor=request.user, visit=queryset.get(),
+                                                                        fmt=fmt))
+
+    action.__name__ = f"visit_manifest_{fmt}"
+    return admin.action(description=description, permissions=["view"])(action)
+
+
+FacilityVisitAdmin.extend(actions=[
+    _manifest_action("pdf", _("Participants and bus manifest (PDF)")),
+    _manifest_action("xlsx", _("Participants and bus manifest (XLSX)")),
+])

@@ -619,3 +619,53 @@ def country_report(fmt: str = "xlsx", *, actor) -> tuple[bytes, str]:
             ("By WHO region", title, by_region, {1: 10, 2: 30, 0: 13}, 3),
         ]), "xlsx"
     return _pdf({"title": title[0], "subtitle": title[1:], "tables": [by_country, by_region]}), "pdf"
+
+
+# --- A facility visit's participants and bus manifest ---------------------------------------------
+
+
+MANIFEST_FORMATS = ("pdf", "xlsx")
+
+
+def visit_manifest(visit: FacilityVisit, fmt: str, *, actor) -> tuple[bytes, str]:
+    """The participants of a visit as the bus company and the host need them: passport name, country,
+    organisation, dietary needs, then those waiting for a place. Three queries whatever the list.
+
+    Returns the file's bytes and its extension. Raises ValueError for a format other than pdf or xlsx,
+    PermissionDenied unless the visit is the actor's to see.
+    """
+    from cohorts.models import VisitWaitlistEntry
+
+    fmt = (fmt or "").lower()
+    if fmt not in MANIFEST_FORMATS:
+        raise ValueError(_("Unknown report format “%(format)s” (use pdf, xlsx or csv).") % {"format": fmt})
+    access.require(actor, access.Action.VIEW, visit)
+    visit = FacilityVisit.objects.select_related("host", "session").get(pk=visit.pk)
+    headers = [_("No."), _("Name (as in the passport)"), _("Country"), _("Organisation"), _("Dietary needs")]
+
+    def line(number, trainee):
+        return [number, trainee.full_name, trainee.country.name, trainee.organisation.name if trainee.organisation
+                else "", trainee.dietary_needs or "–"]
+
+    participants = Enrolment.objects.filter(visits=visit).select_related(
+        "trainee__country", "trainee__organisation").order_by("trainee__family_name", "trainee__given_name", "pk")
+    rows = [line(number, e.trainee) for number, e in enumerate(participants, start=1)]
+    waiting = VisitWaitlistEntry.objects.filter(visit=visit).select_related(
+        "enrolment__trainee__country", "enrolment__trainee__organisation")
+    waiting_rows = [line(number, entry.enrolment.trainee) for number, entry in enumerate(waiting, start=1)]
+    when = timezone.localtime(visit.starts_at)
+    meets = timezone.localtime(visit.meets_at or visit.starts_at)
+    title = [
+        _("Visit to %(site)s (%(host)s)") % {"site": visit.site, "host": visit.host.name},
+        f"{visit.session.code} · {formats.date_format(when, 'j F Y, H:i')}",
+        _("Meet at %(place)s, %(time)s") % {"place": visit.meeting_point or visit.session.venue,
+                                            "time": formats.time_format(meets, "H:i")},
+        _("%(count)s of %(capacity)s places taken") % {"count": len(rows), "capacity": visit.capacity},
+    ]
+    tables = [Table(_("Participants and bus manifest"), headers, rows, first_numeric=len(headers))]
+    if waiting_rows:
+        tables.append(Table(_("Waiting list, in order"), headers, waiting_rows, first_numeric=len(headers)))
+    if fmt == "xlsx":
+        widths = {1: 6, 2: 30, 3: 20, 4: 34, 5: 34}
+        return _xlsx([(str(table.title)[:31], title, table, widths, 3) for table in tables]), "xlsx"
+    return _pdf({"title": title[0], "subtitle": title[1:], "tables": tables}), "pdf"

@@ -4,13 +4,13 @@ from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from cohorts.models import CourseSession
+from cohorts.models import CourseSession, FacilityVisit
 from hubportal import access
 from hubportal.jobs.models import Job
 from hubportal.jobs.registry import register
 from hubportal.jobs.services import job_create, job_finish
 
-from .builders import check_format, attendance_report, country_report
+from .builders import MANIFEST_FORMATS, attendance_report, check_format, country_report, visit_manifest
 
 
 class ReportKind(models.TextChoices):
@@ -19,6 +19,7 @@ class ReportKind(models.TextChoices):
 
     ATTENDANCE_REPORT = "attendance_report", _("Attendance report of a session")
     COUNTRY_REPORT = "country_report", _("Report by country across sessions")
+    VISIT_MANIFEST = "visit_manifest", _("Participants and bus manifest of a facility visit")
 
 
 @register(ReportKind.ATTENDANCE_REPORT, ReportKind.ATTENDANCE_REPORT.label)
@@ -55,3 +56,28 @@ def country_report_request(*, actor, fmt: str) -> Job:
     """
     access.require(actor, access.Action.REPORT_ALL_SESSIONS)
     return job_create(actor=actor, kind=ReportKind.COUNTRY_REPORT, format=check_format(fmt))
+
+
+@register(ReportKind.VISIT_MANIFEST, ReportKind.VISIT_MANIFEST.label)
+def _visit_manifest(job: Job) -> None:
+    visit = FacilityVisit.objects.get(pk=job.params["visit"])
+    content, extension = visit_manifest(visit, job.params.get("format", "pdf"), actor=job.requested_by)
+    name = job.result.storage.save(f"jobs/{job.session.code}-visit-{visit.pk}-manifest.{extension}",
+                                   ContentFile(content))
+    job_finish(job, result_name=name)
+
+
+@transaction.atomic
+def visit_manifest_request(*, actor, visit: FacilityVisit, fmt: str) -> Job:
+    """Queue a visit's participant list and bus manifest, as a PDF or XLSX file a worker makes.
+
+    Raises PermissionDenied unless the visit is the actor's (hub staff: any; a coordinator: their
+    sessions'), ValueError for another format.
+    """
+    access.require(actor, access.Action.VIEW, visit)
+    access.require_session(actor, access.Action.REPORT, visit.session_id)
+    fmt = (fmt or "").lower()
+    if fmt not in MANIFEST_FORMATS:
+        raise ValueError(fmt)
+    return job_create(actor=actor, kind=ReportKind.VISIT_MANIFEST, session=visit.session, visit=visit.pk,
+                      format=fmt)

@@ -251,6 +251,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # for a whole programme's history without letting one file exhaust a worker.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=25 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+# A document a trainee attaches to an excuse (a medical certificate: a PDF or a phone's photo).
+EXCUSE_ATTACHMENT_MAX_BYTES = env.int("EXCUSE_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
 # An XLSX file is a zip: what it may expand to, in all and relative to its compressed size.
 IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES", default=300 * 1024 * 1024)
 IMPORT_XLSX_MAX_RATIO = 200

@@ -14,7 +14,8 @@ class Role:
 _HUB_STAFF_MODELS = {
     "trainees": ["country", "organisation", "trainee"],
     "curriculum": ["course", "module", "facultymember"],
-    "cohorts": ["coursesession", "timetableslot", "enrolment", "facilityvisit", "attendancerecord", "announcement"],
+    "cohorts": ["coursesession", "timetableslot", "enrolment", "facilityvisit", "attendancerecord", "announcement",
+                "excuserequest", "visitwaitlistentry"],
     "certificates": ["certificate"],
     "jobs": ["job"],
     "outbox": ["outboundemail"],
@@ -28,6 +29,8 @@ _COORDINATOR_PERMISSIONS = {
     ("cohorts", "announcement"): ["view", "add", "change"],
     ("cohorts", "enrolment"): ["view", "add", "change"],
     ("cohorts", "attendancerecord"): ["view", "add", "change"],
+    ("cohorts", "excuserequest"): ["view", "change"],
+    ("cohorts", "visitwaitlistentry"): ["view"],
     ("certificates", "certificate"): ["view"],
     ("jobs", "job"): ["view"],
 }

@@ -1,11 +1,14 @@
 /* The roll call: one tap per trainee, saved at once; without signal, kept in localStorage and sent
    when it returns. Each mark carries the time it was taken and an id of its own, so the server
-   stores a mark sent twice once and lets the mark taken last win. Plain JS, no build step. */
+   stores a mark sent twice once and lets the mark taken last win. Plain JS, no build step.
+   The rows come as JSON from the marks endpoint (kept on the phone for a reload without signal); at
+   most data-shown-at-most of them are drawn at once, the others found by searching, so that a
+   session of thousands costs the server and the phone no more than a hall's. */
 (function () {
   "use strict";
   var root = document.querySelector(".roll-call");
   if (!root) return;
-  var rows = JSON.parse(document.getElementById("roll-call-rows").textContent);
+  var rows = [];
   var statuses = JSON.parse(document.getElementById("roll-call-statuses").textContent);
   var text = JSON.parse(document.getElementById("roll-call-text").textContent);
   var marksUrl = root.dataset.marksUrl;
@@ -15,6 +18,8 @@
   var search = document.getElementById("roll-call-search");
   var unmarkedOnly = document.getElementById("roll-call-unmarked-only");
   var connection = document.getElementById("roll-call-connection");
+  var shownAtMost = parseInt(root.dataset.shownAtMost, 10) || 300;
+  var rosterKey = storageKey + ".roster";
   var labels = {};
   statuses.forEach(function (s) { labels[s.value] = s.label; });
   var byId = {};
@@ -36,6 +41,7 @@
 
   function render(row) {
     var li = row.element;
+    if (!li) return;  // not drawn yet: drawn with its state when a search shows it
     li.dataset.status = row.status || "none";
     row.statusText.textContent = row.status ? labels[row.status] : text.not_marked;
     if (row.pending) row.statusText.textContent += " · " + text.saving;
@@ -83,7 +89,6 @@
     li.appendChild(group);
     row.element = li;
     row.statusText = state;
-    row.search = row.name.toLowerCase();
     render(row);
     return li;
   }
@@ -95,13 +100,19 @@
 
   function filter() {
     var term = search.value.trim().toLowerCase();
-    var shown = 0;
-    rows.forEach(function (row) {
-      var visible = (!term || row.search.indexOf(term) !== -1) && (!unmarkedOnly.checked || !row.status);
-      row.element.hidden = !visible;
-      if (visible) shown += 1;
+    var matching = rows.filter(function (row) {
+      return (!term || row.search.indexOf(term) !== -1) && (!unmarkedOnly.checked || !row.status);
     });
-    document.getElementById("roll-call-empty").hidden = shown > 0;
+    var shown = matching.slice(0, shownAtMost).map(function (row) { return row.element || build(row); });
+    var current = Array.prototype.slice.call(list.children);
+    // Put back only when the rows shown change: moving the row just tapped would take its focus.
+    if (current.length !== shown.length || shown.some(function (li, i) { return current[i] !== li; })) {
+      list.replaceChildren.apply(list, shown);
+    }
+    document.getElementById("roll-call-empty").hidden = matching.length > 0;
+    var more = document.getElementById("roll-call-more");
+    more.hidden = matching.length <= shown.length;
+    more.textContent = more.hidden ? "" : format(text.more, { shown: shown.length, count: matching.length });
   }
 
   function take(items, onlyIfUnmarked) {
@@ -183,22 +194,41 @@
       }).catch(function () {});
   }
 
-  var fragment = document.createDocumentFragment();
-  rows.forEach(function (row) { byId[row.enrolment] = row; fragment.appendChild(build(row)); });
-  list.appendChild(fragment);
-  // Marks this phone kept from an earlier visit without signal: shown, then sent.
-  queue().forEach(function (m) {
-    var row = byId[m.enrolment];
-    if (row && !(m.only_if_unmarked && row.status)) { row.status = m.status; row.pending = true; render(row); }
-  });
-  counts();
-  search.addEventListener("input", filter);
-  unmarkedOnly.addEventListener("change", filter);
-  document.getElementById("roll-call-mark-all").addEventListener("click", function () {
-    take(rows.filter(function (r) { return !r.status; }).map(function (r) { return { row: r, status: "present" }; }), true);
-  });
-  window.addEventListener("online", flush);
-  window.addEventListener("offline", function () { showConnection(format(text.queued, { count: queue().length })); });
-  setInterval(function () { if (!queue().length) refresh(); else flush(); }, 20000);
-  flush();
+  function start(loaded) {
+    document.getElementById("roll-call-loading").hidden = true;
+    rows = loaded;
+    rows.forEach(function (row) { byId[row.enrolment] = row; row.search = row.name.toLowerCase(); });
+    // Marks this phone kept from an earlier visit without signal: shown, then sent.
+    queue().forEach(function (m) {
+      var row = byId[m.enrolment];
+      if (row && !(m.only_if_unmarked && row.status)) { row.status = m.status; row.pending = true; }
+    });
+    counts();
+    filter();
+    search.addEventListener("input", filter);
+    unmarkedOnly.addEventListener("change", filter);
+    document.getElementById("roll-call-mark-all").addEventListener("click", function () {
+      take(rows.filter(function (r) { return !r.status; }).map(function (r) { return { row: r, status: "present" }; }), true);
+    });
+    window.addEventListener("online", flush);
+    window.addEventListener("offline", function () { showConnection(format(text.queued, { count: queue().length })); });
+    setInterval(function () { if (!queue().length) refresh(); else flush(); }, 20000);
+    flush();
+  }
+
+  fetch(marksUrl + "?everyone=1", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+    .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
+    .then(function (body) {
+      try { localStorage.setItem(rosterKey, JSON.stringify(body.rows)); } catch (e) { /* full, or private mode */ }
+      return body.rows;
+    })
+    .catch(function () {
+      var kept = null;
+      try { kept = JSON.parse(localStorage.getItem(rosterKey) || "null"); } catch (e) { kept = null; }
+      return kept;
+    })
+    .then(function (loaded) {
+      if (loaded) { start(loaded); return; }
+      document.getElementById("roll-call-loading").textContent = text.unloaded;
+    });
 })();

@@ -12,7 +12,7 @@ Django's test client: middleware, view, template, no network.
 import argparse
 import datetime as dt
 
-from benchdb import DEMO_SESSION, page_timing, prepare_demo
+from benchdb import DEMO_SESSION, analyze, page_timing, prepare_demo
 
 LARGE_SESSION = "BENCH-DASH-5000"
 LARGE_COHORT = 5000
@@ -104,6 +104,7 @@ def main():
     args = parser.parse_args()
     prepare_demo()
     large_session()
+    analyze()
     user = staff_user()
     small, large = measure(user, DEMO_SESSION, args.rounds), measure(user, LARGE_SESSION, args.rounds)
     print(f"Dashboard, median of {args.rounds} requests (server time), 150 trainees against {LARGE_COHORT:,}:")

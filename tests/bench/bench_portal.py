@@ -12,7 +12,7 @@ measured around Django's test client: middleware, view, template, no network.
 import argparse
 import datetime as dt
 
-from benchdb import page_timing, prepare_database
+from benchdb import analyze, page_timing, prepare_database
 
 PAGES = ["/", "/sessions/BENCH-01/timetable/", "/attendance/", "/certificates/", "/profile/", "/calendar.ics",
          "/profile/data.json"]
@@ -87,6 +87,7 @@ def main():
     args = parser.parse_args()
     prepare_database()
     one, ten = trainee_with_sessions(1), trainee_with_sessions(10)
+    analyze()
     small, large = measure(one, args.rounds), measure(ten, args.rounds)
     print(f"Trainee pages, median of {args.rounds} requests (server time), one session against ten:")
     print(f"  {'page':<32} {'1 session':>16} {'10 sessions':>18}   queries equal")

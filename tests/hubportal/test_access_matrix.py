@@ -189,6 +189,15 @@ ADMIN_MODELS = {
         "process_import": {"": "L L L M M M M"},
         "import_job": {"x": "L L L OK N OK OK", "y": "L L L N OK OK OK"},
     },
+    # Trainees' requests that an absence be excused (issue 15): decided by hub staff and the session's
+    # coordinator; asked for on the portal, never added or deleted here.
+    "cohorts.excuserequest": {
+        "changelist": {"": "L L L OK OK OK OK"},
+        "add": {"": "L L L F F F F"},
+        "change": {"x": "L L L OK N OK OK", "y": "L L L N OK OK OK"},
+        "delete": {"x": "L L L F N F F", "y": "L L L N F F F"},
+        "history": {"x": "L L L OK N OK OK", "y": "L L L N OK OK OK"},
+    },
     "certificates.certificate": {
         "changelist": {"": "L L L OK OK OK OK"},
         "add": {"": "L L L F F F F"},  # issued from a session, revoked, never deleted
@@ -226,6 +235,12 @@ OTHER_ROWS = {
     "portal_calendar_feed": {"a": "OK OK OK OK OK OK OK", "bogus": "N N N N N N N"},
     "portal_calendar_renew": {"": "L M M M M M M"},  # POST only
     "portal_attendance": {"": "L OK OK N N N N"},
+    # Issue 15: asking for an absence (a slot of one's own session) to be excused; its document, for the
+    # trainee who sent it, the session's coordinator and hub staff; signing up for a visit (POST only).
+    "portal_excuse_request": {"x": "L N OK N N N N", "y": "L OK N N N N N", "missing": "L N N N N N N"},
+    "excuse_document": {"x": "L N OK OK N OK OK", "y": "L OK N N OK OK OK", "missing": "L N N N N N N"},
+    "portal_visit_sign_up": {"x": "L M M M M M M"},
+    "portal_visit_cancel": {"x": "L M M M M M M"},
     "portal_certificates": {"": "L OK OK N N N N"},
     "portal_profile": {"": "L OK OK N N N N"},
     "portal_profile_data": {"": "L OK OK N N N N"},
@@ -400,7 +415,7 @@ def _build_hub() -> Hub:
     from certificates.services import certificates_issue
     from cohorts.demo import demo_hub_seed
     from cohorts.models import (Announcement, AttendanceRecord, CourseSession, Enrolment, EnrolmentStatus,
-                                FacilityVisit, TimetableSlot)
+                                ExcuseRequest, FacilityVisit, TimetableSlot)
     from curriculum.models import FacultyMember, Module
     from hubportal.audit.models import AuditEntry
     from hubportal.importexport import IMPORT_JOB
@@ -460,6 +475,13 @@ def _build_hub() -> Hub:
     visit_x = FacilityVisit.objects.create(session=session_x, host=host, site="Songdo plant", starts_at=start,
                                            ends_at=start + timedelta(hours=3), capacity=10)
     announcement_x = Announcement.objects.create(session=session_x, title="Bring your lab coat", body="Day 2.")
+    # An excuse request with its document, of each trainee (B in X, A in Y).
+    excuses = {}
+    for kind, session, enrolment in (("x", session_x, enrolment_b), ("y", session_y, enrolment_a)):
+        excuses[kind] = ExcuseRequest.objects.create(
+            enrolment=enrolment, slot=TimetableSlot.objects.filter(session=session).order_by("pk").first(),
+            reason="Fever", attachment=f"excuses/{kind}.pdf", attachment_type="application/pdf").pk
+        files[f"excuses/{kind}.pdf"] = b"%PDF-1.4 test\n"
 
     # Jobs: a ZIP of each session's certificates, asked for by its coordinator, and one of X by hub staff;
     # a re-rendering of certificates (no session) by hub staff.
@@ -512,6 +534,7 @@ def _build_hub() -> Hub:
         "cohorts.timetableslot": {"x": of(TimetableSlot, session_x), "y": of(TimetableSlot, session_y)},
         "cohorts.facilityvisit": {"x": visit_x.pk, "y": of(FacilityVisit, session_y)},
         "cohorts.announcement": {"x": announcement_x.pk, "y": of(Announcement, session_y)},
+        "cohorts.excuserequest": excuses,
         "cohorts.attendancerecord": {
             kind: AttendanceRecord.objects.filter(enrolment__session=session).order_by("pk").first().pk
             for kind, session in (("x", session_x), ("y", session_y))},
@@ -591,6 +614,12 @@ def url_for(hub: Hub, pattern: str, kind: str) -> str:
         return reverse(pattern, args=[hub.objects["users.user"][kind]])
     if pattern == "portal_timetable":
         return reverse(pattern, args=[{"x": X, "y": Y}.get(kind, "NO-SUCH-SESSION")])
+    if pattern == "portal_excuse_request":
+        return reverse(pattern, args=["slot", hub.objects["cohorts.timetableslot"].get(kind, 999_999_999)])
+    if pattern == "excuse_document":
+        return reverse(pattern, args=[hub.objects["cohorts.excuserequest"].get(kind, 999_999_999)])
+    if pattern in ("portal_visit_sign_up", "portal_visit_cancel"):
+        return reverse(pattern, args=[hub.objects["cohorts.facilityvisit"][kind]])
     if pattern == "portal_calendar_feed":
         return reverse(pattern, args=[hub.codes.get(f"calendar-{kind}", "no-such-token")])
     if pattern in ("dashboard", "dashboard_map", "dashboard_csv"):
