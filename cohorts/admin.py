@@ -404,12 +404,18 @@ TraineeAdmin.extend(
 @admin.register(TimetableSlot)
 class TimetableSlotAdmin(AuditedAdminMixin, ExtensibleAdmin):
     writes = SLOT_WRITES
-    list_display = ["date", "start_time", "end_time", "title", "module", "session", "room", "faculty"]
+    list_display = ["date", "start_time", "end_time", "title", "module", "session", "room", "faculty", "on_the_day"]
     list_filter = [("session", ScopedRelatedOnlyFilter), "module__course"]
     list_select_related = ["session", "module", "faculty"]
     search_fields = ["title", "module__title", "session__code", "faculty__name"]
     autocomplete_fields = ["session", "module", "faculty"]
     date_hierarchy = "date"
+
+    @admin.display(description=_("Roll call"))
+    def on_the_day(self, obj):
+        return format_html('<a href="{}">{}</a> · <a href="{}">{}</a>',
+                           reverse("attendance_slot_roll_call", args=[obj.pk]), _("Roll call"),
+                           reverse("attendance_slot_check_in", args=[obj.pk]), _("QR check-in"))
 
 
 class FacilityVisitForm(forms.ModelForm):
@@ -436,7 +442,7 @@ class FacilityVisitAdmin(AuditedAdminMixin, ExtensibleAdmin):
     writes = AdminWrites("visit", create=services.facility_visit_create, update=services.facility_visit_update,
                          delete=services.facility_visit_delete)
     form = FacilityVisitForm
-    list_display = ["host", "site", "session", "starts_at", "ends_at", "capacity", "participant_count"]
+    list_display = ["host", "site", "session", "starts_at", "ends_at", "capacity", "participant_count", "on_the_day"]
     list_filter = [("session", ScopedRelatedOnlyFilter)]
     list_select_related = ["host", "session"]
     search_fields = ["host__name", "site", "session__code"]
@@ -446,6 +452,11 @@ class FacilityVisitAdmin(AuditedAdminMixin, ExtensibleAdmin):
         return super().get_queryset(request).annotate(_participants=Count("participants"))
 
     @admin.display(description=_("participants"), ordering="_participants")
+    @admin.display(description=_("Roll call"))
+    def on_the_day(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("attendance_visit_roll_call", args=[obj.pk]),
+                           _("Roll call"))
+
     def participant_count(self, obj):
         return obj._participants
 

@@ -219,3 +219,17 @@ def test_marking_many_does_not_grow_in_queries(coordinator_client, roll, assert_
             attendance_mark(actor=None, slot=slot, statuses={enrolment.pk: AttendanceStatus.ABSENT})
 
     assert_flat_queries(mark_all, grow, warm=True)
+
+
+def test_the_admins_timetable_and_visits_lead_to_the_roll_call_and_the_qr_screen(coordinator_client, roll):
+    from ..cohorts.factories import FacilityVisitFactory
+
+    slot = roll["slot"]
+    visit = FacilityVisitFactory(session=slot.session)
+
+    slots = coordinator_client.get("/admin/cohorts/timetableslot/").content.decode()
+    visits = coordinator_client.get("/admin/cohorts/facilityvisit/").content.decode()
+
+    assert f'href="/attendance/slots/{slot.pk}/roll-call/"' in slots
+    assert f'href="/attendance/slots/{slot.pk}/check-in/"' in slots
+    assert f'href="/attendance/visits/{visit.pk}/roll-call/"' in visits
