@@ -24,8 +24,12 @@ class ProfileLanguageMiddleware:
             return self.get_response(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
-                            path=settings.LANGUAGE_COOKIE_PATH, samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-                            secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY)
-        return response
+        return remember_language(self.get_response(request), language)
+
+
+def remember_language(response, language: str):
+    """The response, setting the language cookie as Django's set_language does: this device keeps `language`."""
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+                        path=settings.LANGUAGE_COOKIE_PATH, samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY)
+    return response

@@ -13,7 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.cache import never_cache
@@ -29,6 +29,7 @@ from trainees.services import trainee_calendar_renew, trainee_profile_update
 from . import selectors
 from .calendar import calendar_file
 from .forms import ProfileForm
+from .middleware import remember_language
 
 
 def _trainee_or_404(request) -> Trainee:
@@ -130,24 +131,13 @@ def profile(request):
         if changes:
             # The form has copied its values onto `trainee`; the service compares with the stored record.
             trainee_profile_update(actor=request.user, trainee=Trainee.objects.get(pk=trainee.pk), **changes)
-            if "language" in changes and changes["language"]:
-                return _remember_language(redirect("portal_profile"), changes["language"], _("Your profile is saved."),
-                                          request)
             messages.success(request, _("Your profile is saved."))
+            if changes.get("language"):
+                return remember_language(redirect("portal_profile"), changes["language"])
         return redirect("portal_profile")
     feed = (request.build_absolute_uri(reverse("portal_calendar_feed", args=[trainee.calendar_token]))
             if trainee.calendar_token else "")
     return _page(request, "portal/profile.html", trainee, form=form, feed_url=feed)
-
-
-def _remember_language(response, language: str, message: str, request):
-    """The response, which also sets the language cookie as set_language does, with the message in it."""
-    translation.activate(language)
-    messages.success(request, message)
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
-                        path=settings.LANGUAGE_COOKIE_PATH, samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-                        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY)
-    return response
 
 
 @login_required
@@ -188,12 +178,10 @@ def invitation(request, key: str):
     if request.method == "POST" and form.is_valid():
         invitation_accept(user=user, password=form.cleaned_data["password1"])
         login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
-        trainee = selectors.trainee_of(user)
-        if trainee is not None and trainee.preferred_language:
-            return _remember_language(redirect("home"), trainee.preferred_language,
-                                      _("Welcome! Your password is set; from now on, sign in with %(email)s.")
-                                      % {"email": user.email}, request)
         messages.success(request, _("Welcome! Your password is set; from now on, sign in with %(email)s.")
                          % {"email": user.email})
-        return redirect("home")
+        trainee = selectors.trainee_of(user)
+        if trainee is None:
+            return redirect("home")
+        return remember_language(redirect("home"), trainee.preferred_language)
     return render(request, "portal/invitation.html", {"form": form, "invited": user})
