@@ -10,7 +10,6 @@ import hashlib
 from dataclasses import dataclass, field
 from enum import Enum
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
@@ -24,6 +23,7 @@ from hubportal import access
 from hubportal.audit.services import audit_record
 from hubportal.outbox.services import email_queue
 from hubportal.users.roles import Role, roles_sync
+from hubportal.users.services import login_address_set
 
 from .models import Trainee
 
@@ -134,8 +134,7 @@ def trainees_invite(*, actor, trainees, resend: bool = False) -> Invitations:
             user.groups.add(group)
             Trainee.objects.filter(pk=trainee.pk).update(user=user, updated_at=timezone.now())
             trainee.user = user
-        EmailAddress.objects.update_or_create(user=user, email__iexact=trainee.email,
-                                              defaults={"email": trainee.email, "primary": True})
+        login_address_set(user=user, email=user.email)
         _send(trainee, user)
         result.invited.append(trainee)
     if result.invited:
@@ -153,8 +152,6 @@ def invitation_accept(*, user, password: str):
     validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
-    EmailAddress.objects.filter(user=user).exclude(email__iexact=user.email).update(primary=False)
-    EmailAddress.objects.update_or_create(user=user, email__iexact=user.email,
-                                          defaults={"email": user.email, "verified": True, "primary": True})
+    login_address_set(user=user, email=user.email, verified=True)
     audit_record(actor=user, action="trainee.invitation_accept", target=getattr(user, "trainee", None) or user)
     return user

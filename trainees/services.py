@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from hubportal import access
 from hubportal.audit.services import audit_record, model_create, model_delete, model_update
 from hubportal.importing import Action, bulk_update_rows, chunks
+from hubportal.users.services import login_address_set
 
 from .models import Country, IncomeClassification, IncomeGroup, Organisation, OrganisationKind, Trainee, TraineeCategory
 
@@ -167,20 +168,9 @@ def trainee_update(*, actor, trainee: Trainee, **changes) -> Trainee:
     trainee = model_update(actor=actor, instance=trainee, changes=changes, action="trainee.update",
                            updatable=_UPDATABLE)
     if trainee.email != old_email and trainee.user_id:
-        _login_follows_record(trainee)
+        # The login is the record's address: staff corrected it, so the account signs in with it.
+        login_address_set(user=trainee.user, email=trainee.email)
     return trainee
-
-
-def _login_follows_record(trainee: Trainee) -> None:
-    """The trainee's login is their record's address: staff corrected it, so the account signs in with it."""
-    from allauth.account.models import EmailAddress
-
-    user = trainee.user
-    user.email = trainee.email
-    user.save(update_fields=["email"])
-    EmailAddress.objects.filter(user=user).exclude(email__iexact=trainee.email).update(primary=False)
-    EmailAddress.objects.update_or_create(user=user, email__iexact=trainee.email,
-                                          defaults={"email": trainee.email, "primary": True})
 
 
 @transaction.atomic

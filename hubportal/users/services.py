@@ -16,6 +16,22 @@ from .models import SessionAssignment
 from .roles import Role, roles_sync
 
 
+def login_address_set(*, user, email: str, verified: bool | None = None) -> None:
+    """Make `email` the account's login: the user's email, and allauth's primary address (its other
+    addresses stop being primary). `verified`: True once a link sent to it was followed; None leaves
+    the address as it was."""
+    from allauth.account.models import EmailAddress
+
+    if user.email != email:
+        user.email = email
+        user.save(update_fields=["email"])
+    EmailAddress.objects.filter(user=user).exclude(email__iexact=email).update(primary=False)
+    defaults = {"email": email, "primary": True}
+    if verified is not None:
+        defaults["verified"] = verified
+    EmailAddress.objects.update_or_create(user=user, email__iexact=email, defaults=defaults)
+
+
 def set_password_url(user) -> str:
     """A one-time link to the page that sets the account's password (allauth's reset-from-key page)."""
     from allauth.account.forms import default_token_generator
