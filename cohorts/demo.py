@@ -195,6 +195,8 @@ class SeedReport:
     # A trainee invited to the trainee site, and the link of their invitation ("" once they used it).
     invited: Trainee | None = None
     invitation_url: str = ""
+    # The slot where the demo trainee has no mark yet: the one to try a QR check-in at.
+    check_in_slot: TimetableSlot | None = None
 
     def count(self, what: str):
         self.created[what] = self.created.get(what, 0) + 1
@@ -212,21 +214,22 @@ def demo_hub_seed() -> SeedReport:
     faculty = _seed_faculty(report)
     people = read_demo_cohort_csv()
     trainees = _seed_july_cohort(actor, people, report)
+    login_trainee = next(t for person, t in zip(people, trainees) if person.demo_login)
     july = _seed_session(actor, JULY, faculty, report)
     if _enrol_cohort(actor, july, trainees, report):
         for title, body, published in JULY_ANNOUNCEMENTS:
             announcement_create(actor=actor, session=july, title=title, body=body,
                                 published_at=published.replace(tzinfo=SEOUL))
         visits = _seed_visits(actor, july, report)
-        _mark_attendance(actor, july, visits, random.Random("BDM-2022-07"))
+        _mark_attendance(actor, july, visits, random.Random("BDM-2022-07"), unmarked_at_last_slot=login_trainee)
         _complete(actor, july)
     october = _seed_session(actor, OCTOBER, faculty, report)
     gxp_trainees = [t for t in trainees if t.category != TraineeCategory.KOREA_INDUSTRY][::3][:36]
     if _enrol_cohort(actor, october, gxp_trainees, report):
         _mark_attendance(actor, october, [], random.Random("GXP-2022-10"))
         _complete(actor, october)
-    login_trainee = next(t for person, t in zip(people, trainees) if person.demo_login)
     _seed_trainee_login(actor, login_trainee, groups, report)
+    report.check_in_slot = july.slots.order_by("date", "start_time").last()
     _seed_invitation(actor, next(t for t in trainees if t.country.code == DEMO_INVITED_COUNTRY), report)
     # The demo coordinator looks after the July course: with the access policy, a coordinator with
     # no session would see nothing at all.
@@ -363,9 +366,11 @@ def session_host_country() -> Country:
     return Country.objects.get(is_host=True)
 
 
-def _mark_attendance(actor, session: CourseSession, visits: list[FacilityVisit], rng: random.Random) -> None:
+def _mark_attendance(actor, session: CourseSession, visits: list[FacilityVisit], rng: random.Random,
+                     unmarked_at_last_slot: Trainee | None = None) -> None:
     """Mostly present, a few late, absent or excused; three trainees of each session miss most of
-    the second half (ill), so that the demo shows trainees below the completion threshold."""
+    the second half (ill), so that the demo shows trainees below the completion threshold. One trainee
+    (the demo's login) has no mark at the last slot: the demo's QR check-in has somewhere to go."""
     enrolments = list(session.enrolments.order_by("trainee__email").values_list("pk", flat=True))
     slots = list(session.slots.order_by("date", "start_time"))
     ill = set(rng.sample(enrolments, 3))
@@ -378,6 +383,8 @@ def _mark_attendance(actor, session: CourseSession, visits: list[FacilityVisit],
             e: AttendanceStatus.ABSENT if e in ill and slot.pk in second_half else rng.choice(statuses)
             for e in enrolments
         }
+        if unmarked_at_last_slot is not None and slot == slots[-1]:
+            marks.pop(session.enrolments.get(trainee=unmarked_at_last_slot).pk)
         attendance_mark(actor=actor, slot=slot, statuses=marks)
     for visit in visits:
         participants = list(visit.participants.order_by("pk").values_list("pk", flat=True))

@@ -116,6 +116,11 @@ class TimetableSlot(models.Model):
         null=True,
         blank=True,
     )
+    # A slot that starts late, or is moved on the day, takes check-ins for a while from when staff say.
+    check_in_opened_at = models.DateTimeField(
+        _("check-in opened by hand at"), null=True, blank=True, editable=False,
+        help_text=_("Set from the check-in screen: check-in stays open for 30 minutes from then."),
+    )
 
     class Meta:
         verbose_name = _("timetable slot")

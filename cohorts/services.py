@@ -526,6 +526,8 @@ class CheckInRefused(Exception):
 
 # A QR code may be shown, and scanned, from a little before the slot starts until it ends.
 CHECK_IN_OPENS_BEFORE = timedelta(minutes=30)
+# How long check-in stays open once staff open it by hand (a slot that starts late, or moved on the day).
+CHECK_IN_OPEN_BY_HAND = timedelta(minutes=30)
 
 
 def slot_times(slot: TimetableSlot) -> tuple[datetime, datetime]:
@@ -533,6 +535,40 @@ def slot_times(slot: TimetableSlot) -> tuple[datetime, datetime]:
     zone = timezone.get_default_timezone()
     return (datetime.combine(slot.date, slot.start_time, tzinfo=zone),
             datetime.combine(slot.date, slot.end_time, tzinfo=zone))
+
+
+@dataclass(frozen=True)
+class CheckInWindow:
+    """When a slot takes check-ins, and from when a check-in counts as late."""
+
+    opens: datetime
+    closes: datetime
+    late_after: datetime
+    by_hand: bool
+
+
+def slot_check_in_window(slot: TimetableSlot, at: datetime | None = None) -> CheckInWindow:
+    """The window open at `at` (now): the one staff opened by hand while it lasts, else the timetable's
+    (from CHECK_IN_OPENS_BEFORE the start until the end), lateness counted after the grace minutes."""
+    at = at or timezone.now()
+    grace = timedelta(minutes=slot.session.grace_minutes)
+    opened = slot.check_in_opened_at
+    if opened is not None and opened <= at <= opened + CHECK_IN_OPEN_BY_HAND:
+        return CheckInWindow(opened, opened + CHECK_IN_OPEN_BY_HAND, opened + grace, by_hand=True)
+    starts, ends = slot_times(slot)
+    return CheckInWindow(starts - CHECK_IN_OPENS_BEFORE, ends, starts + grace, by_hand=False)
+
+
+@transaction.atomic
+def slot_check_in_open(*, actor, slot: TimetableSlot, at: datetime | None = None) -> CheckInWindow:
+    """Staff or the session's coordinator open check-in now for CHECK_IN_OPEN_BY_HAND, whatever the
+    timetable says; lateness counts from then. Raises PermissionDenied for anyone else."""
+    access.require_session(actor, access.Action.CHANGE, slot.session_id)
+    slot.check_in_opened_at = at or timezone.now()
+    slot.save(update_fields=["check_in_opened_at"])
+    audit_record(actor=actor, action="attendance.check_in_open", target=slot,
+                 opened_at=slot.check_in_opened_at.isoformat())
+    return slot_check_in_window(slot, slot.check_in_opened_at)
 
 
 def attendance_check_in_check(*, actor, slot: TimetableSlot, at: datetime | None = None) -> Enrolment:
@@ -544,11 +580,11 @@ def attendance_check_in_check(*, actor, slot: TimetableSlot, at: datetime | None
     if enrolment is None or not access.can(actor, access.Action.CHECK_IN, enrolment):
         raise CheckInRefused(_("You are not enrolled in this session, so you cannot check in to it."),
                              "not_enrolled")
-    starts, ends = slot_times(slot)
-    if not (starts - CHECK_IN_OPENS_BEFORE <= at <= ends):
+    window = slot_check_in_window(slot, at)
+    if not (window.opens <= at <= window.closes):
         raise CheckInRefused(_("Check-in for this slot is open from %(opens)s to %(closes)s only.") % {
-            "opens": timezone.localtime(starts - CHECK_IN_OPENS_BEFORE).strftime("%H:%M"),
-            "closes": timezone.localtime(ends).strftime("%H:%M")}, "not_now")
+            "opens": timezone.localtime(window.opens).strftime("%H:%M"),
+            "closes": timezone.localtime(window.closes).strftime("%H:%M")}, "not_now")
     if AttendanceRecord.objects.filter(enrolment=enrolment, slot=slot).exists():
         raise CheckInRefused(_("Your attendance at this slot is recorded already."), "already_marked")
     return enrolment
@@ -565,7 +601,7 @@ def attendance_check_in(*, actor, slot: TimetableSlot, at: datetime | None = Non
     """
     at = at or timezone.now()
     enrolment = attendance_check_in_check(actor=actor, slot=slot, at=at)
-    late = at > slot_times(slot)[0] + timedelta(minutes=slot.session.grace_minutes)
+    late = at > slot_check_in_window(slot, at).late_after
     record = AttendanceRecord(enrolment=enrolment, slot=slot, status=AttendanceStatus.LATE if late
                               else AttendanceStatus.PRESENT, marked_by=recorded_user(actor), marked_at=at,
                               source=AttendanceSource.QR, taken_at=at, received_at=at)

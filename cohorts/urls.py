@@ -10,6 +10,7 @@ urlpatterns = [
     path("attendance/slots/<int:pk>/marks/", views.marks, name="attendance_slot_marks"),
     path("attendance/slots/<int:pk>/check-in/", views.check_in_screen, name="attendance_slot_check_in"),
     path("attendance/slots/<int:pk>/check-in/code/", views.check_in_code, name="attendance_slot_check_in_code"),
+    path("attendance/slots/<int:pk>/check-in/open/", views.check_in_open, name="attendance_slot_check_in_open"),
     path("attendance/visits/<int:pk>/roll-call/", views.roll_call, {"kind": "visit"},
          name="attendance_visit_roll_call"),
     path("attendance/visits/<int:pk>/marks/", views.marks, {"kind": "visit"}, name="attendance_visit_marks"),

@@ -94,11 +94,13 @@ def marks(request, pk: int, kind: str = "slot"):
     stored, the later mark having won."""
     occasion = _occasion_or_404(request, kind, pk)
     if request.method == "GET" and request.GET.get("everyone"):
-        return JsonResponse({"rows": selectors.roll_call_rows(occasion)})
+        rows, country_names = selectors.roll_call_rows(occasion)
+        return JsonResponse({"columns": selectors.ROLL_CALL_COLUMNS, "countries": country_names, "rows": rows},
+                            json_dumps_params={"separators": (",", ":")})
     if request.method == "GET":
-        return JsonResponse({"rows": [
-            {"enrolment": row["enrolment"], "status": row["status"], "taken_at": row["taken_at"]}
-            for row in selectors.roll_call_rows(occasion) if row["status"]]})
+        return JsonResponse({"rows": [{"enrolment": pk, "status": status, "taken_at": taken_at}
+                                      for pk, _called, _family, _country, status, taken_at
+                                      in selectors.roll_call_rows(occasion)[0] if status]})
     try:
         taken, single = _marks_of(request, timezone.now())
     except (KeyError, TypeError, ValueError):
@@ -124,14 +126,29 @@ def _code_payload(request, slot_id: int) -> dict:
 @login_required
 @never_cache
 def check_in_screen(request, pk: int):
-    """The full-screen QR code staff show in the room; it renews itself every 30 seconds."""
+    """The full-screen QR code staff show in the room; it renews itself every 30 seconds. Outside the
+    slot's time it says so, and offers to open check-in now (a slot that starts late or was moved)."""
     slot = _occasion_or_404(request, "slot", pk)
     starts, ends = services.slot_times(slot)
+    now = timezone.now()
+    window = services.slot_check_in_window(slot, now)
     return render(request, "cohorts/check_in_screen.html", {
-        "slot": slot, "session": slot.session, "starts": starts, "ends": ends,
+        "slot": slot, "session": slot.session, "starts": starts, "ends": ends, "window": window,
+        "is_open": window.opens <= now <= window.closes,
         "code": _code_payload(request, slot.pk), "code_url": reverse("attendance_slot_check_in_code", args=[pk]),
         "roll_call_url": reverse("attendance_slot_roll_call", args=[pk]),
+        "open_url": reverse("attendance_slot_check_in_open", args=[pk]),
     })
+
+
+@login_required
+@never_cache
+@require_http_methods(["POST"])
+def check_in_open(request, pk: int):
+    """Opens check-in now, for the slot's roll-call takers; back to the QR screen."""
+    slot = _occasion_or_404(request, "slot", pk)
+    services.slot_check_in_open(actor=request.user, slot=slot)
+    return redirect("attendance_slot_check_in", pk)
 
 
 @login_required
@@ -155,7 +172,9 @@ def check_in(request):
     """Where a trainee types the six characters shown under the QR code."""
     error = ""
     if request.method == "POST":
-        slot_ids = selectors.check_in_slots_today(actor=request.user, today=timezone.localdate())
+        now = timezone.now()
+        slot_ids = selectors.check_in_slots_today(actor=request.user, today=timezone.localdate(now),
+                                                  opened_since=now - services.CHECK_IN_OPEN_BY_HAND)
         slot_id, state = checkin.slot_of_code(request.POST.get("code", ""), slot_ids)
         if state == "ok":
             return redirect("check_in_token", f"{slot_id}-{checkin.normalise(request.POST['code'])}")

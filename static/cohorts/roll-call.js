@@ -194,6 +194,14 @@
       }).catch(function () {});
   }
 
+  // A row as the marks endpoint sends it (its "columns": enrolment, called, family name, country code,
+  // status, taken at), named. Array.from: a name's first character may lie beyond 16 bits.
+  function named(r, countries) {
+    var initials = (Array.from(r[1])[0] || "") + (Array.from(r[2])[0] || "");
+    return { enrolment: r[0], name: r[1] + " " + r[2], initials: initials.toUpperCase(),
+             country: countries[r[3]] || r[3], status: r[4], taken_at: r[5] };
+  }
+
   function start(loaded) {
     document.getElementById("roll-call-loading").hidden = true;
     rows = loaded;
@@ -219,8 +227,9 @@
   fetch(marksUrl + "?everyone=1", { credentials: "same-origin", headers: { "Accept": "application/json" } })
     .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
     .then(function (body) {
-      try { localStorage.setItem(rosterKey, JSON.stringify(body.rows)); } catch (e) { /* full, or private mode */ }
-      return body.rows;
+      var loaded = body.rows.map(function (r) { return named(r, body.countries); });
+      try { localStorage.setItem(rosterKey, JSON.stringify(loaded)); } catch (e) { /* full, or private mode */ }
+      return loaded;
     })
     .catch(function () {
       var kept = null;

@@ -147,6 +147,58 @@ def test_a_double_tap_stores_one_mark(client, setting, clock):
     assert AttendanceRecord.objects.count() == 1
 
 
+def test_staff_open_check_in_by_hand_for_a_slot_that_is_not_on_now(client, coordinator, setting, clock):
+    """A slot moved on the day, or the demo's slots of 2022: the screen says check-in is closed and
+    offers to open it; for 30 minutes from then trainees check in, late after the grace minutes."""
+    slot, user = setting["slot"], setting["user"]
+    setting["session"].grace_minutes = 10
+    setting["session"].save()
+    opened = clock(at_slot(slot, 24 * 60))  # the next day, same time
+    client.force_login(coordinator)
+    screen = client.get(f"/attendance/slots/{slot.pk}/check-in/").content.decode()
+    assert "a code scanned now is refused" in screen and "Open check-in now for 30 minutes" in screen
+    assert client.post(f"/attendance/slots/{slot.pk}/check-in/open/")["Location"] == \
+        f"/attendance/slots/{slot.pk}/check-in/"
+    screen = client.get(f"/attendance/slots/{slot.pk}/check-in/").content.decode()
+    closes = timezone.localtime(opened + dt.timedelta(minutes=30)).strftime("%H:%M")
+    assert f"stays open until {closes}" in screen and "Open check-in now" not in screen
+    assert AuditEntry.objects.filter(action="attendance.check_in_open").count() == 1
+
+    client.force_login(user)
+    clock(opened + dt.timedelta(minutes=2))
+    code = checkin.token_for(slot.pk).split("-")[1]
+    typed = client.post("/check-in/", {"code": code})  # today's slots, and those opened by hand
+    assert typed.status_code == 302
+    assert b"marked present" in client.post(typed["Location"]).content
+
+    other = setting["session"].enrolments.exclude(pk=setting["enrolment"].pk).first()
+    other.trainee.user = get_user_model().objects.create_user(email="second@hub.test", password=PASSWORD)
+    other.trainee.save()
+    client.force_login(other.trainee.user)
+    clock(opened + dt.timedelta(minutes=12))
+    assert b"marked late" in client.post(f"/check-in/{checkin.token_for(slot.pk)}/").content
+    clock(opened + dt.timedelta(minutes=31))
+    AttendanceRecord.objects.filter(enrolment=other).delete()
+    assert "open from" in client.post(f"/check-in/{checkin.token_for(slot.pk)}/").content.decode()
+    assert dict(AttendanceRecord.objects.values_list("enrolment", "status")) == {
+        setting["enrolment"].pk: AttendanceStatus.PRESENT}
+
+
+def test_only_the_sessions_roll_call_takers_open_check_in(client, setting, role_groups):
+    from hubportal.users.roles import Role
+
+    from ..conftest import _user
+
+    slot = setting["slot"]
+    stranger = _user("other-coordinator@hub.test", groups=[role_groups[Role.COORDINATORS]], is_staff=True)
+    for user in (stranger, setting["user"]):
+        client.force_login(user)
+        assert client.post(f"/attendance/slots/{slot.pk}/check-in/open/").status_code == 404
+    slot.refresh_from_db()
+    assert slot.check_in_opened_at is None
+    assert client.get(f"/attendance/slots/{slot.pk}/check-in/open/").status_code == 405
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_burst_of_150_trainees_loses_no_mark_and_makes_no_duplicate(live_server, role_groups):
     """150 trainees, signed in, open and confirm the current check-in address from 50 threads at once

@@ -57,9 +57,11 @@ def test_the_roll_call_lists_the_session_trainees_by_the_name_they_prefer(coordi
     assert b"Search by name" in response.content
     assert b"Family0000" not in response.content  # the rows come from the marks endpoint, for the script
 
-    rows = coordinator_client.get(f"/attendance/slots/{roll['slot'].pk}/marks/?everyone=1").json()["rows"]
+    body = coordinator_client.get(f"/attendance/slots/{roll['slot'].pk}/marks/?everyone=1").json()
+    rows = [dict(zip(body["columns"], row)) for row in body["rows"]]
     assert len(rows) == 5
-    assert any(row["name"] == "Kwame Family0000" and row["initials"] == "KF" and not row["status"] for row in rows)
+    assert any(row["called"] == "Kwame" and row["family_name"] == "Family0000" and not row["status"]
+               and body["countries"][row["country"]] for row in rows)
     assert [row["status"] for row in rows if row["enrolment"] == roll["enrolments"][1].pk] == ["late"]
 
 

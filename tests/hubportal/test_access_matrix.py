@@ -254,6 +254,7 @@ OTHER_ROWS = {
     "attendance_slot_marks": {"x": "L N N OK N OK OK", "y": "L N N N OK OK OK"},  # GET: the marks so far
     "attendance_slot_check_in": {"x": "L N N OK N OK OK", "y": "L N N N OK OK OK"},
     "attendance_slot_check_in_code": {"x": "L N N OK N OK OK", "y": "L N N N OK OK OK"},
+    "attendance_slot_check_in_open": {"x": "L M M M M M M"},  # POST only; tests/cohorts/test_check_in.py
     "attendance_visit_roll_call": {"x": "L N N OK N OK OK", "y": "L N N N OK OK OK"},
     "attendance_visit_marks": {"x": "L N N OK N OK OK", "y": "L N N N OK OK OK"},
     "check_in": {"": "L OK OK OK OK OK OK"},

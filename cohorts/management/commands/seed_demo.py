@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.urls import reverse
 
 from cohorts.demo import DEMO_PASSWORD, demo_hub_seed
 
@@ -21,3 +23,12 @@ class Command(BaseCommand):
                               f"({report.invited.country}; open it to choose a password):\n  {report.invitation_url}")
         elif report.invited is not None:
             self.stdout.write(f"\n{report.invited.email} accepted the demo invitation; they sign in with their password.")
+        if report.check_in_slot is not None:
+            slot, base = report.check_in_slot, settings.PORTAL_BASE_URL.rstrip("/")
+            self.stdout.write(
+                f"\nAttendance on the day: as the coordinator, take the roll call of a July slot, e.g.\n"
+                f"  {base}{reverse('attendance_slot_roll_call', args=[slot.pk])}\n"
+                f"then show its QR code, press \"Open check-in now\" (the slot was in 2022), and scan it as the "
+                f"demo trainee, who has no mark there yet:\n"
+                f"  {base}{reverse('attendance_slot_check_in', args=[slot.pk])}"
+            )
