@@ -3,7 +3,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -447,18 +448,29 @@ class FacilityVisitAdmin(AuditedAdminMixin, ExtensibleAdmin):
     list_select_related = ["host", "session"]
     search_fields = ["host__name", "site", "session__code"]
     autocomplete_fields = ["session", "host", "participants"]
+    # Trainees join and leave the waiting list from their own site; staff see it, in its order.
+    readonly_fields = ["waiting_list"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_participants=Count("participants"))
 
-    @admin.display(description=_("participants"), ordering="_participants")
     @admin.display(description=_("Roll call"))
     def on_the_day(self, obj):
         return format_html('<a href="{}">{}</a>', reverse("attendance_visit_roll_call", args=[obj.pk]),
                            _("Roll call"))
 
+    @admin.display(description=_("participants"), ordering="_participants")
     def participant_count(self, obj):
         return obj._participants
+
+    @admin.display(description=_("waiting list"))
+    def waiting_list(self, obj):
+        entries = list(obj.waitlist.select_related("enrolment__trainee__country")) if obj.pk else []
+        if not entries:
+            return _("Nobody is waiting.")
+        return format_html("<ol>{}</ol>", format_html_join("", "<li>{} ({}), {}</li>", (
+            (entry.enrolment.trainee, entry.enrolment.trainee.country.name,
+             formats.date_format(timezone.localtime(entry.joined_at), "DATETIME_FORMAT")) for entry in entries)))
 
 
 @admin.register(Announcement)

@@ -105,3 +105,22 @@ def test_the_timetable_queries_stay_flat_with_more_visits(visit, client, assert_
                                  status=EnrolmentStatus.CONFIRMED)]
 
     assert_flat_queries(lambda: client.get(page), grow, warm=True)
+
+
+def test_the_visit_admin_shows_the_waiting_list_in_its_order_and_saves_as_before(visit, client, hub_staff):
+    a, b, c, d = _confirmed(visit.session, 4)
+    for enrolment in (a, b, d, c):
+        facility_visit_sign_up(actor=enrolment.trainee.user, visit=visit, enrolment=enrolment)
+    client.force_login(hub_staff)
+    url = reverse("admin:cohorts_facilityvisit_change", args=[visit.pk])
+    page = client.get(url).content.decode()
+    waiting = page[page.index("<ol>"):page.index("</ol>")]
+    assert waiting.index(str(d.trainee)) < waiting.index(str(c.trainee)) and str(a.trainee) not in waiting
+    form = client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if name in form.fields and value is not None}
+    data.update(participants=[a.pk, b.pk], starts_at_0=visit.starts_at.date(), starts_at_1="09:00",
+                ends_at_0=visit.ends_at.date(), ends_at_1="17:00", meets_at_0="", meets_at_1="", site="Songdo plant")
+    assert client.post(url, data).status_code == 302
+    visit.refresh_from_db()
+    assert visit.site == "Songdo plant" and VisitWaitlistEntry.objects.filter(visit=visit).count() == 2
+    assert "Nobody is waiting." in client.get(reverse("admin:cohorts_facilityvisit_add")).content.decode()
