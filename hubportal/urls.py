@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 
 from . import views
@@ -12,6 +12,9 @@ admin.site.index_title = _("Programme administration")
 admin.site.login = account_views.admin_login
 
 urlpatterns = [
+    # The probes of compose and orchestrators: /healthz and /healthz/ alike, neither redirected.
+    re_path(r"^healthz/?$", views.healthz, name="healthz"),
+    re_path(r"^readyz/?$", views.readyz, name="readyz"),
     path("health/", views.health, name="health"),
     path("health/worker/", views.worker_health, name="worker_health"),
     # allauth's email page, where an unverified address cannot become the login.

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "import_export",
     # Ours, each after the apps it imports (imports flow portal, reports -> certificates -> cohorts ->
     # curriculum / trainees -> hubportal), so that an app's admin extends admins registered already.
+    "hubportal",  # its management commands: backup, restore
     "hubportal.users",
     "hubportal.audit",
     "hubportal.jobs",
@@ -306,6 +307,8 @@ TRAINEE_RETENTION_YEARS = env.int("TRAINEE_RETENTION_YEARS", default=10)
 # Run by the worker's scheduler (celery beat: `make run` starts it with the worker; docker-compose.yml
 # as a service of its own, one per deployment).
 CELERY_BEAT_SCHEDULE = {
+    # A worker's sign of life, which /readyz reports; one not run within the minute is dropped, not queued.
+    "worker-heartbeat": {"task": "hubportal.worker_heartbeat", "schedule": 60, "options": {"expires": 60}},
     # The outbox: messages a broker outage stranded go to a worker again; sent ones are deleted in time.
     "outbox-requeue-stuck": {"task": "outbox.requeue_stuck", "schedule": 5 * 60},
     "outbox-purge-sent": {"task": "outbox.purge_sent", "schedule": crontab(hour=3, minute=30)},

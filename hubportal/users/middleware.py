@@ -24,7 +24,7 @@ REFRESH_SECONDS = 60
 SETUP_PAGES = {
     "mfa_index", "mfa_activate_totp", "mfa_add_webauthn", "mfa_reauthenticate", "mfa_reauthenticate_webauthn",
     "mfa_view_recovery_codes", "mfa_generate_recovery_codes", "mfa_download_recovery_codes",
-    "account_reauthenticate", "account_logout", "health", "worker_health",
+    "account_reauthenticate", "account_logout", "health", "worker_health", "healthz", "readyz",
 }
 
 

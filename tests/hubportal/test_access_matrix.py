@@ -9,7 +9,7 @@ The policy (hubportal/access.py, CONVENTIONS.md "Access: one policy, used everyw
   there what access._COORDINATOR_ACTIONS says; never users, groups, audit entries, countries,
   organisations, curriculum, income classifications or the outbox;
 - a trainee (signed in, not staff) sees their own records on the portal's pages, never the admin;
-- anonymous sees the public pages only (certificate verification, health, the login pages).
+- anonymous sees the public pages only (certificate verification, health and the probes, the login pages).
 An object a role may not see answers 404 (its existence is not revealed); an admin page of a model the
 role may not open answers 403 to staff-flagged users and sends everyone else to the admin's login.
 
@@ -260,6 +260,9 @@ OTHER_ROWS = {
     "check_in": {"": "L OK OK OK OK OK OK"},
     "check_in_token": {"bogus": "L OK OK OK OK OK OK"},
     "health": {"": "OK OK OK OK OK OK OK"},
+    # The probes (issue 16): public, and no one's data in them (tests/hubportal/test_health.py).
+    "healthz": {"": "OK OK OK OK OK OK OK"},
+    "readyz": {"": "OK OK OK OK OK OK OK"},
     # Staff only; the worker's round trip is replaced by a stub (tests/hubportal/test_worker.py runs it).
     "worker_health": {"": "L L L OK OK OK OK"},
     "certificate_verify": {"x": "OK OK OK OK OK OK OK", "y": "OK OK OK OK OK OK OK",
