@@ -3,7 +3,9 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import setup_logging, worker_ready
+
+from .logs import configure_from_django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hubportal.settings.local")
 
@@ -11,6 +13,8 @@ app = Celery("hubportal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.autodiscover_tasks(["hubportal"])  # hubportal.tasks: the health check
+# Workers and beat log as the web processes do (Django's LOGGING, plain or JSON), not in Celery's format.
+setup_logging.connect(configure_from_django)
 
 
 @worker_ready.connect

@@ -7,6 +7,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from hubportal.storage_url import storage_from_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"  # local state of the embedded defaults (SQLite, broker folders, media)
 
@@ -37,6 +39,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",  # before hubportal.users, whose admin replaces allauth's authenticator admin
     "import_export",
+    "csp",  # its system checks catch settings of django-csp 3 that 4 would silently ignore
     # Ours, each after the apps it imports (imports flow portal, reports -> certificates -> cohorts ->
     # curriculum / trainees -> hubportal), so that an app's admin extends admins registered already.
     "hubportal",  # its management commands: backup, restore
@@ -54,10 +57,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before the rest: whatever they answer (a redirect to HTTPS, a 400) is logged with the request's id.
+    "hubportal.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the path, query, form or cookies: a NUL in them gets a 400, not a 500.
     "hubportal.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The pages' policy (CONTENT_SECURITY_POLICY below); static files, answered above, need none.
+    "hubportal.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -180,8 +187,14 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
+# Generated and uploaded files (certificates, reports, excuse documents, import uploads) go to
+# MEDIA_ROOT on this machine's disk; with STORAGE_URL (s3://...; hubportal/storage_url.py gives its
+# form) to an S3-compatible bucket instead, which web and workers on other machines share. Not a
+# setting of its own: it may hold the secret key, and the debug page shows settings by name.
+_storage_url = env("STORAGE_URL", default="")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": storage_from_url(_storage_url) if _storage_url else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
@@ -276,12 +289,51 @@ VERIFY_RATE_PER_MINUTE = env.int("VERIFY_RATE_PER_MINUTE", default=30)
 # --- Cache: per process by default; a shared one (redis://...) when several web processes run ---
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
+# --- Content security policy (django-csp; hubportal.middleware.ContentSecurityPolicyMiddleware) ---
+# Every page runs only the scripts and styles of our own static files: no inline script, handler or
+# style attribute, so that markup slipped into a page (a name, an imported field) cannot act. A nonce
+# (request.csp_nonce, csp.constants.NONCE in a directive) is the way for an inline script that cannot be
+# a file. Images may be data: URLs (the authenticator app's QR code on the second-factor pages).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],  # as X_FRAME_OPTIONS = "DENY", for the browsers that read only this
+    },
+}
+# Added to the policy under a path prefix. The admin's pages are Django's and django-import-export's:
+# a <style> block in the change lists, style attributes of the export form and of the autocomplete
+# widget (Select2); and one inline handler, the export form's "select all" (allowed by its hash alone).
+# The dashboard's world map is an SVG document styled by its own <style> (pygal's), when opened by
+# itself rather than as the dashboard's image; it holds no script.
+HUB_CSP_PATH_ADDITIONS = {
+    "/admin/": {
+        "style-src": ["'unsafe-inline'"],
+        "script-src": ["'unsafe-hashes'", "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='"],
+    },
+    "/dashboard/map.svg": {"style-src": ["'unsafe-inline'"]},
+}
+
 # --- Logging -----------------------------------------------------------------------------------
+# "plain": lines for a person at a terminal (`make run`, tests). "json": one object a line with the
+# request's id and the user's, or the task's id (hubportal/logs.py), for a log collector: production's
+# default. Celery's processes use this configuration too (hubportal/celery.py).
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f'DJANGO_LOG_FORMAT is "plain" or "json", not "{LOG_FORMAT}"')
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "hubportal.logs.JSONFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     # Libraries speak at WARNING: at INFO, pikepdf announces itself on import ("logger bridge
     # initialized"), before the output of every management command.
     "root": {"handlers": ["console"], "level": env("DJANGO_LIBRARY_LOG_LEVEL", default="WARNING")},
@@ -294,8 +346,21 @@ LOGGING = {
         # WeasyPrint logs every step of every page at INFO ("Creating layout - Page 17"): a worker's
         # log would hold little else, even with the libraries at INFO. Its warnings still come through.
         "weasyprint.progress": {"level": "WARNING"},
+        # A line for each request: in "plain" at the terminal runserver prints its own already.
+        "hubportal.requests": {"level": env("DJANGO_LOG_LEVEL", default="INFO") if LOG_FORMAT == "json"
+                               else "WARNING"},
     },
 }
+
+# --- Error reporting: Sentry, or a service that speaks its protocol, when SENTRY_DSN names one ---
+# Not a setting of its own: the DSN holds the project's key, and the debug page shows settings by name.
+if _sentry_dsn := env("SENTRY_DSN", default=""):
+    from hubportal.errorreporting import sentry_init
+
+    sentry_init(dsn=_sentry_dsn, environment=env("SENTRY_ENVIRONMENT", default="production"),
+                release=env("SENTRY_RELEASE", default=None),
+                # Errors only by default; a fraction (0.05) also sends each sampled request's timings.
+                traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0))
 
 # --- Privacy: how long the hub keeps a trainee's personal data --------------------------------
 # Years after the end of a trainee's last session (or their registration, if they never had one):

@@ -13,6 +13,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Most tests sign staff in with force_login; the tests of second factors switch it on (override_settings).
 HUB_STAFF_MFA = "optional"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Each test's files in its own MEDIA_ROOT, whatever STORAGE_URL a .env or the shell holds: a test must
+# never write into a real bucket. The tests of S3 point STORAGES at a stand-in (override_settings).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -69,11 +69,16 @@ def production_env(test_database_url, tmp_path_factory) -> dict[str, str]:
     }
     env.update(
         DJANGO_SETTINGS_MODULE="hubportal.settings.production",
-        DJANGO_SECRET_KEY="deploy-test-not-secret",
+        # Production refuses a short key; this one is no secret all the same.
+        DJANGO_SECRET_KEY="deploy-test-not-secret-" + "0123456789abcdef" * 3,
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         PORTAL_BASE_URL="https://hub.example.org",
+        # Served here over plain HTTP, as the compose stack on a laptop is.
         DJANGO_SECURE_COOKIES="false",
+        DJANGO_SECURE_SSL_REDIRECT="false",
         DJANGO_HSTS_SECONDS="3600",
+        # The tests of test_logging.py read the lines; test_json_logs.py reads production's JSON.
+        DJANGO_LOG_FORMAT="plain",
         DJANGO_STATIC_ROOT=str(tmp_path_factory.mktemp("staticfiles")),
         DJANGO_MEDIA_ROOT=str(tmp_path_factory.mktemp("media")),
         DATABASE_URL=test_database_url,
@@ -155,7 +160,7 @@ def test_behind_a_tls_proxy_browsers_are_told_to_keep_to_https(gunicorn_url):
     _, over_tls, _ = fetch(f"{gunicorn_url}/health/", headers={"X-Forwarded-Proto": "https"})
     _, plain, _ = fetch(f"{gunicorn_url}/health/")
 
-    assert over_tls["Strict-Transport-Security"] == "max-age=3600"
+    assert over_tls["Strict-Transport-Security"] == "max-age=3600; includeSubDomains"
     assert plain["Strict-Transport-Security"] is None  # never sent over plain HTTP
 
 
