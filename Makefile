@@ -11,23 +11,49 @@ BOOTSTRAP_PYTHON := $(or $(shell command -v python3.11 2>/dev/null),python3)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install system run test bench messages clean
+.PHONY: help install lock system run test bench messages clean
 
 help: ## list the targets
 	@echo "HubPortal: make <target>"
 	@awk -F ':.*## ' '/^[a-z]+:.*## / { printf "  %-8s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
-install: $(VENV)/.installed ## create .venv and install the project with its dev tools
+install: $(VENV)/.installed ## create .venv and install the project and its dev tools as requirements/dev.lock pins them
+
+# The releases every install uses, with their hashes: requirements/base.lock (what the Dockerfile
+# installs) and requirements/dev.lock (the same releases, and the test tools). Resolved for Python 3.11
+# on any platform. `make lock` keeps every pin the ranges of pyproject.toml still allow, so that adding
+# a dependency moves nothing else; `make lock UPGRADE=1` takes the newest releases the ranges allow.
+# The dev lock is resolved within the base one: the tests run the very releases the image ships.
+LOCKS := requirements/base.lock requirements/dev.lock
+UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes --universal \
+	--python-version 3.11 --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+
+lock: $(VENV)/bin/uv ## resolve requirements/*.lock again after a change to pyproject.toml (UPGRADE=1: newest releases)
+	$(UV_COMPILE) -o requirements/base.lock
+	$(UV_COMPILE) --extra dev --constraint requirements/base.lock -o requirements/dev.lock
+	@echo "Locked; \`make install\` installs the new pins."
 
 # WeasyPrint's libraries, the certificates' fonts, and the tools the tests use: .ci/run lists them and
 # installs the missing ones with apt (as root, or through sudo); nothing when all are there.
 system: ## install the Debian packages the project needs, only those missing
 	@bash .ci/run system
 
-$(VENV)/.installed: pyproject.toml
+# uv as the dev lock pins it (with its hashes), without the rest: after a change to pyproject.toml the
+# install stops at `pip check` until the lock is made again.
+$(VENV)/bin/uv: requirements/dev.lock
+	test -x $(PYTHON) || $(BOOTSTRAP_PYTHON) -m venv $(VENV)
+	$(PYTHON) -m pip install --require-hashes --no-deps \
+		-r <(awk '/^uv==/ { found = 1 } found { print } found && !/\\$$/ { exit }' requirements/dev.lock)
+	touch -c $@
+
+# A changed lock installs again. `pip check` stops here when pyproject.toml asks for a release the lock
+# lacks (a dependency added without `make lock`).
+$(VENV)/.installed: $(LOCKS) pyproject.toml
 	test -x $(PYTHON) || $(BOOTSTRAP_PYTHON) -m venv $(VENV)
 	$(PYTHON) -m pip install --upgrade pip
-	$(PYTHON) -m pip install -e ".[dev]"
+	$(PYTHON) -m pip install --require-hashes -r requirements/dev.lock
+	$(PYTHON) -m pip install --no-deps -e .
+	$(PYTHON) -m pip check
 	touch $@
 
 # Without variables: SQLite and a folder broker in var/ (hubportal.settings.local). DATABASE_URL and
