@@ -27,7 +27,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-from benchdb import ROOT, analyze, page_timing, prepare_database
+# Production refuses a short key; the sessions and check-in codes made here must hold in gunicorn.
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-not-secret-" + "0123456789abcdef" * 3)
+
+from benchdb import ROOT, analyze, page_timing, prepare_database  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 
@@ -125,7 +128,7 @@ def production_env(static_root: str) -> dict:
     env.update(DJANGO_SETTINGS_MODULE="hubportal.settings.production",
                DJANGO_SECRET_KEY=settings.SECRET_KEY,  # the sessions and check-in codes made here must hold there
                DJANGO_ALLOWED_HOSTS="127.0.0.1", PORTAL_BASE_URL="http://127.0.0.1",
-               DJANGO_SECURE_COOKIES="false", DJANGO_STATIC_ROOT=static_root,
+               DJANGO_SECURE_COOKIES="false", DJANGO_SECURE_SSL_REDIRECT="false", DJANGO_STATIC_ROOT=static_root,
                DJANGO_MEDIA_ROOT=tempfile.mkdtemp(prefix="bench-media-"),
                DATABASE_URL=os.environ["DATABASE_URL"],
                CELERY_BROKER_URL=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/6"),
