@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -366,6 +367,14 @@ class _TraineeEnrolmentFilter(admin.SimpleListFilter):
         return queryset.filter(pk__in=enrolments.values("trainee_id"))
 
 
+def _session_id(value) -> int:
+    """A session's id from the query string; anything else (a hand-made "?session=abc") is a filter the
+    admin cannot apply: its "?e=1" page, not a 500."""
+    if not str(value).isdigit():
+        raise IncorrectLookupParameters(value)
+    return int(value)
+
+
 class TraineeSessionFilter(_TraineeEnrolmentFilter):
     title = _("session")
     parameter_name = "session"
@@ -374,7 +383,7 @@ class TraineeSessionFilter(_TraineeEnrolmentFilter):
         return [(str(session.pk), str(session)) for session in selectors.session_list(actor=request.user)]
 
     def enrolments(self, request):
-        return Enrolment.objects.filter(session_id=self.value())
+        return Enrolment.objects.filter(session_id=_session_id(self.value()))
 
 
 class TraineeEnrolmentStatusFilter(_TraineeEnrolmentFilter):
@@ -388,7 +397,7 @@ class TraineeEnrolmentStatusFilter(_TraineeEnrolmentFilter):
         enrolments = Enrolment.objects.filter(status=self.value())
         # With a session chosen too: the status in that session.
         session = request.GET.get(TraineeSessionFilter.parameter_name)
-        return enrolments.filter(session_id=session) if session else enrolments
+        return enrolments.filter(session_id=_session_id(session)) if session else enrolments
 
 
 # The trainee page shows the trainee's sessions, and its import can nominate for a session: added

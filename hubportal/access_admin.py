@@ -1,9 +1,14 @@
 """The admin side of hubportal.access: every list, form choice, object page and action of an admin
 that uses this mixin shows and changes only what the signed-in user may."""
 
+from functools import partial
+
 from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.widgets import AutocompleteMixin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 
@@ -31,9 +36,43 @@ def scoped_form(form_class, actor):
             for field in self.fields.values():
                 if getattr(field, "queryset", None) is not None:
                     field.queryset = _scoped(field.queryset, actor)
+                widget = getattr(field.widget, "widget", field.widget)  # inside RelatedFieldWidgetWrapper
+                if isinstance(widget, AutocompleteMixin):
+                    widget.optgroups = partial(_autocomplete_optgroups, widget, widget.optgroups)
 
     ScopedForm.__name__ = ScopedForm.__qualname__ = form_class.__name__
     return ScopedForm
+
+
+def _autocomplete_optgroups(widget, optgroups, name, value, attr=None):
+    """Django's autocomplete widget looks the posted ids up again to show them on a form with errors;
+    an id its key cannot hold ("abc" for a number, in a hand-made POST) would make that query raise, a
+    500 instead of the form's "Select a valid choice". Only the ids the key can hold are looked up."""
+    remote = widget.field.remote_field
+    key = remote.model._meta.get_field(getattr(remote, "field_name", None) or remote.model._meta.pk.name)
+    readable = []
+    for one in value:
+        try:
+            key.to_python(one)
+        except ValidationError:
+            continue
+        readable.append(one)
+    return optgroups(name, readable, attr)
+
+
+def _readable_filters(changelist_class):
+    """The admin's list, whose date hierarchy answers a year no date can hold (?occurred_at__year=10**30, or
+    9999 and its next year) as any other filter it cannot apply ("?e=1"): Django's own lets the
+    OverflowError or ValueError through, a 500."""
+
+    class ReadableFiltersChangeList(changelist_class):
+        def get_filters(self, request):
+            try:
+                return super().get_filters(request)
+            except (OverflowError, ValueError) as error:
+                raise IncorrectLookupParameters(error) from error
+
+    return ReadableFiltersChangeList
 
 
 class ScopedChoicesMixin:
@@ -65,6 +104,9 @@ class ScopedAdminMixin(ScopedChoicesMixin):
     def get_queryset(self, request):
         return access.visible(request.user, super().get_queryset(request))
 
+    def get_changelist(self, request, **kwargs):
+        return _readable_filters(super().get_changelist(request, **kwargs))
+
     def get_autocomplete_fields(self, request):
         # An autocomplete asks the related model's admin, which the user may not open (a coordinator
         # and the countries table): a plain choice among the rows offered instead.
@@ -80,6 +122,11 @@ class ScopedAdminMixin(ScopedChoicesMixin):
                        if field.is_relation and field.related_model is user_model and field.editable
                        and field.name not in fields]
         return fields
+
+    def get_object(self, request, object_id, from_field=None):
+        # An empty ?_to_field= (a hand-made address) names no field: Django's admin would look up a
+        # field called "" and answer 500. The object's key, as without the parameter.
+        return super().get_object(request, object_id, from_field or None)
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Django's admin redirects with "doesn't exist. Perhaps it was deleted?"; the same 404 for an

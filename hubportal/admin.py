@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.contrib import admin
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models, transaction
 from django.forms import BaseInlineFormSet
 from django.urls import path
@@ -176,6 +176,22 @@ class AuditedInlineFormSet(BaseInlineFormSet):
 
     writes = AdminWrites()  # the inline's, set by AuditedInlineMixin.get_formset
     actor = None
+
+    def clean(self):
+        super().clean()
+        # Django checks a row's Meta.constraints without the inline's foreign key (the parent may not be
+        # saved yet), and the rows against each other only: a row repeating one of the parent's rows
+        # that the page does not hold (a hand-made post, a listed-only inline) would reach the service's
+        # full_clean(), a 500. With the parent saved, each row's constraints are checked with it.
+        if self.instance.pk is None:
+            return
+        for form in self.forms:
+            if form.errors or not form.has_changed() or (self.can_delete and self._should_delete_form(form)):
+                continue
+            try:
+                form.instance.validate_constraints(exclude=form._get_validation_exclusions() - {self.fk.name})
+            except ValidationError as error:
+                form.add_error(None, error)
 
     def save_new(self, form, commit=True):
         fields = {**form_fields(form), self.fk.name: self.instance}

@@ -54,6 +54,8 @@ class SessionFilter(admin.SimpleListFilter):
         value = self.value()
         if value is None:
             return queryset
+        # From the query string a str; from the admin's facet counts (?_facets) each lookup's own id, an int.
+        value = str(value)
         if not value.isdigit():
             raise IncorrectLookupParameters(value)
         return queryset.filter(session_id=int(value))

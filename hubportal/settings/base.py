@@ -162,6 +162,10 @@ HUB_STAFF_MFA = env("HUB_STAFF_MFA", default="required")
 if HUB_STAFF_MFA not in ("required", "optional"):
     raise ImproperlyConfigured(f'HUB_STAFF_MFA is "required" or "optional", not "{HUB_STAFF_MFA}"')
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+# allauth's security-key forms, refusing a malformed credential as a wrong one rather than with a 500.
+MFA_FORMS = {name: f"hubportal.users.forms.{form}" for name, form in (
+    ("authenticate_webauthn", "AuthenticateWebAuthnForm"), ("login_webauthn", "LoginWebAuthnForm"),
+    ("reauthenticate_webauthn", "ReauthenticateWebAuthnForm"), ("add_webauthn", "AddWebAuthnForm"))}
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "HubPortal"
 # A privileged account's session ends after this long without a request (sliding).

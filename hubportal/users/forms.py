@@ -1,4 +1,6 @@
 from allauth.account import forms as allauth_forms
+from allauth.mfa.adapter import get_adapter as mfa_adapter
+from allauth.mfa.webauthn import forms as webauthn_forms
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
@@ -54,3 +56,35 @@ class AddEmailForm(allauth_forms.AddEmailForm):
         if email_held_elsewhere(email, self.user):
             raise forms.ValidationError(_("This email address belongs to another account."), code="email_taken")
         return email
+
+
+# --- Security keys and passkeys: allauth's forms, a malformed credential refused as a wrong one ----------
+# allauth checks a posted WebAuthn credential's shape with fido2, whose parser answers a JSON object that
+# lacks a member ({"id": 1}: no "rawId") with a KeyError that allauth lets through: a 500, on the passkey
+# sign-in even to anyone who posts. settings.MFA_FORMS names these instead of allauth's own.
+
+def _refused_as_wrong(clean):
+    try:
+        return clean()
+    except (KeyError, TypeError, ValueError) as error:
+        raise mfa_adapter().validation_error("incorrect_code") from error
+
+
+class AuthenticateWebAuthnForm(webauthn_forms.AuthenticateWebAuthnForm):
+    def clean_credential(self):
+        return _refused_as_wrong(super().clean_credential)
+
+
+class LoginWebAuthnForm(webauthn_forms.LoginWebAuthnForm):
+    def clean_credential(self):
+        return _refused_as_wrong(super().clean_credential)
+
+
+class ReauthenticateWebAuthnForm(webauthn_forms.ReauthenticateWebAuthnForm):
+    def clean_credential(self):
+        return _refused_as_wrong(super().clean_credential)
+
+
+class AddWebAuthnForm(webauthn_forms.AddWebAuthnForm):
+    def clean(self):
+        return _refused_as_wrong(super().clean)
